@@ -160,13 +160,15 @@ func (c *memClient) update(obj client.Object, status bool) error {
 	}
 	next := obj.DeepCopyObject().(client.Object)
 	oldStatus, hasStatus := statusField(old)
+	var changed bool
 	if status {
 		// Only the status comes from the caller; everything else stays.
 		if !hasStatus {
 			return apierrors.NewNotFound(groupResource(gvk), key.Name+"/status")
 		}
-		kept := old.DeepCopyObject().(client.Object)
 		st, _ := statusField(next)
+		changed = !equality.Semantic.DeepEqual(oldStatus.Interface(), st.Interface())
+		kept := old.DeepCopyObject().(client.Object)
 		ks2, _ := statusField(kept)
 		ks2.Set(st)
 		next = kept
@@ -182,10 +184,14 @@ func (c *memClient) update(obj client.Object, status bool) error {
 			newSpec, _ := specField(next)
 			if !equality.Semantic.DeepEqual(oldSpec.Interface(), newSpec.Interface()) {
 				next.SetGeneration(old.GetGeneration() + 1)
+				changed = true
 			}
+			changed = changed || metaChanged(old, next)
+		} else {
+			changed = !equality.Semantic.DeepEqual(old, withRV(next, old.GetResourceVersion()))
 		}
 	}
-	if equality.Semantic.DeepEqual(old, withRV(next, old.GetResourceVersion())) {
+	if !changed {
 		// A no-op write keeps the resource version, as the apiserver does.
 		copyInto(old, obj)
 		return nil
@@ -196,6 +202,14 @@ func (c *memClient) update(obj client.Object, status bool) error {
 	copyInto(next, obj)
 	c.s.notify(Event{Type: Modified, Kind: gvk, Object: next, Old: old})
 	return nil
+}
+
+// metaChanged compares the metadata a client may change.
+func metaChanged(a, b client.Object) bool {
+	return !equality.Semantic.DeepEqual(a.GetLabels(), b.GetLabels()) ||
+		!equality.Semantic.DeepEqual(a.GetAnnotations(), b.GetAnnotations()) ||
+		!equality.Semantic.DeepEqual(a.GetOwnerReferences(), b.GetOwnerReferences()) ||
+		!equality.Semantic.DeepEqual(a.GetFinalizers(), b.GetFinalizers())
 }
 
 func withRV(o client.Object, rv string) client.Object {

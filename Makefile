@@ -1,0 +1,54 @@
+# canarydrill — the two commands of the README are `make demo` and `make test`.
+GO       ?= go
+BIN      := bin/canarydrill
+TOOLS    := -modfile=hack/tools/go.mod
+PKGS     := ./...
+# Fuzz targets run this long each in `make test` (bounded, so CI stays fast).
+FUZZTIME ?= 10s
+
+.PHONY: all build demo test check vet fmt-check staticcheck unit generate generate-check install clean bench
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/canarydrill
+
+## demo: build, then run the seed's exercise (a good and a bad canary) in virtual time.
+demo: build
+	./$(BIN) run builtin:seed-good-canary builtin:seed-bad-canary --out out
+
+## install: what the tests need beyond Go (nothing yet for the virtual-time suite).
+install:
+	@true
+
+## test: every check and every test; CI runs exactly this.
+test: install check unit
+
+check: fmt-check vet staticcheck generate-check
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck:
+	$(GO) tool $(TOOLS) staticcheck $(PKGS)
+
+unit:
+	$(GO) test -count=1 $(PKGS)
+
+## generate: deepcopy functions and CRDs from the API types.
+generate:
+	$(GO) tool $(TOOLS) controller-gen object paths=./api/...
+	$(GO) tool $(TOOLS) controller-gen crd:allowDangerousTypes=true paths=./api/... output:crd:dir=config/crd/bases
+
+## generate-check: the generated files are up to date.
+generate-check: generate
+	@git diff --exit-code -- api config || (echo "generated files are stale: run make generate"; exit 1)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./sim/ ./fakeprom/
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,231 @@
+package rollout
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/canarydrill/canarydrill/api/v1alpha1"
+)
+
+// rolloutContext is everything one reconcile knows about a Rollout (Argo's rolloutContext): what
+// was read from the API, what was decided so far, and the plan of writes that apply carries out.
+type rolloutContext struct {
+	r   *Reconciler
+	ctx context.Context
+
+	// ro is the Rollout as Argo's c.rollout: conditions set early in the reconcile (pause/resume,
+	// new ReplicaSet) and the revision annotation are folded into it, as Argo's intermediate writes
+	// fold them into c.rollout. Slices in ro.Status are replaced, never written in place.
+	ro *v1alpha1.Rollout
+	// origStatus is the status as read; the one status write at the end is computed against it.
+	origStatus v1alpha1.RolloutStatus
+	now        time.Time
+	metaNow    metav1.Time
+
+	// podHash is the desired pod-template hash (Argo's currentPodHash before a ReplicaSet exists).
+	podHash  string
+	stepHash string
+	// selector is spec.selector as status.selector shows it.
+	selector string
+	// refsValid is true when the Services and AnalysisTemplates the spec names were found before.
+	refsValid bool
+
+	allRSs   []*appsv1.ReplicaSet
+	newRS    *appsv1.ReplicaSet
+	stableRS *appsv1.ReplicaSet
+	olderRSs []*appsv1.ReplicaSet
+	otherRSs []*appsv1.ReplicaSet
+
+	currentArs currentRuns
+	otherArs   []*v1alpha1.AnalysisRun
+
+	stableSvc *corev1.Service
+	canarySvc *corev1.Service
+
+	routers []TrafficRouter
+
+	newStatus v1alpha1.RolloutStatus
+	pause     pauseContext
+	plan      plan
+}
+
+// currentRuns are the runs named in the Rollout's status.
+type currentRuns struct {
+	step       *v1alpha1.AnalysisRun
+	background *v1alpha1.AnalysisRun
+}
+
+// gather reads the Rollout's ReplicaSets, AnalysisRuns and Services: one List of each owned kind,
+// filtered by controller reference, and a Get per referenced Service.
+func (r *Reconciler) gather(ctx context.Context, ro *v1alpha1.Rollout) (*rolloutContext, error) {
+	now := r.Clock.Now()
+	c := &rolloutContext{
+		r:          r,
+		ctx:        ctx,
+		ro:         ro,
+		origStatus: ro.Status,
+		now:        now,
+		// The API keeps timestamps to the second; deciding with the same precision keeps a
+		// reconcile's in-memory view equal to what the next reconcile reads back.
+		metaNow: metav1.NewTime(now.Truncate(time.Second)),
+	}
+	c.pause.ro = ro
+	c.pause.now = c.metaNow
+
+	var rsList appsv1.ReplicaSetList
+	if err := r.Client.List(ctx, &rsList, client.InNamespace(ro.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+		return nil, err
+	}
+	for i := range rsList.Items {
+		if ownedBy(&rsList.Items[i].ObjectMeta, ro) {
+			c.allRSs = append(c.allRSs, &rsList.Items[i])
+		}
+	}
+	sortByCreation(c.allRSs)
+
+	var arList v1alpha1.AnalysisRunList
+	if err := r.Client.List(ctx, &arList, client.InNamespace(ro.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+		return nil, err
+	}
+	var ars []*v1alpha1.AnalysisRun
+	for i := range arList.Items {
+		if ownedBy(&arList.Items[i].ObjectMeta, ro) {
+			ars = append(ars, &arList.Items[i])
+		}
+	}
+	slices.SortFunc(ars, func(a, b *v1alpha1.AnalysisRun) int { return strings.Compare(a.Name, b.Name) })
+	c.currentArs, c.otherArs = splitCurrentRuns(ars, ro)
+
+	if cs := ro.Spec.Strategy.Canary; cs != nil {
+		var err error
+		if c.stableSvc, err = r.getService(ctx, ro.Namespace, cs.StableService); err != nil {
+			return nil, err
+		}
+		if c.canarySvc, err = r.getService(ctx, ro.Namespace, cs.CanaryService); err != nil {
+			return nil, err
+		}
+	}
+
+	d := r.hashes.derive(ro)
+	c.podHash, c.stepHash, c.selector, c.refsValid = d.podHash, d.stepHash, d.selector, d.refsValid
+	c.classifyReplicaSets()
+	return c, nil
+}
+
+// getService returns the named Service, nil when name is empty or the Service does not exist.
+func (r *Reconciler) getService(ctx context.Context, namespace, name string) (*corev1.Service, error) {
+	if name == "" {
+		return nil, nil
+	}
+	svc := &corev1.Service{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, svc)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return svc, nil
+}
+
+func ownedBy(meta *metav1.ObjectMeta, ro *v1alpha1.Rollout) bool {
+	for i := range meta.OwnerReferences {
+		ref := &meta.OwnerReferences[i]
+		if ref.Controller != nil && *ref.Controller {
+			return ref.UID == ro.UID
+		}
+	}
+	return false
+}
+
+// logger is the reconciler's logger with the Rollout's namespace and name.
+func (c *rolloutContext) logger() logr.Logger {
+	return c.r.Log.WithValues("namespace", c.ro.Namespace, "rollout", c.ro.Name)
+}
+
+// sortByCreation orders ReplicaSets oldest first, by name among equals (the controller utils order).
+func sortByCreation(rss []*appsv1.ReplicaSet) {
+	slices.SortFunc(rss, func(a, b *appsv1.ReplicaSet) int {
+		if c := a.CreationTimestamp.Time.Compare(b.CreationTimestamp.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+}
+
+// classifyReplicaSets finds the new ReplicaSet (by pod-template hash), the stable one (by
+// status.stableRS) and the others, as Argo's newRolloutContext does.
+func (c *rolloutContext) classifyReplicaSets() {
+	c.newRS = nil
+	for _, rs := range c.allRSs {
+		if rs.Labels[v1alpha1.DefaultRolloutUniqueLabelKey] == c.podHash {
+			c.newRS = rs
+			break
+		}
+	}
+	c.olderRSs = c.olderRSs[:0]
+	for _, rs := range c.allRSs {
+		if rs != c.newRS {
+			c.olderRSs = append(c.olderRSs, rs)
+		}
+	}
+	c.stableRS = nil
+	if h := c.ro.Status.StableRS; h != "" {
+		if c.newRS != nil && podHashOf(c.newRS) == h {
+			c.stableRS = c.newRS
+		} else {
+			for _, rs := range c.allRSs {
+				if podHashOf(rs) == h {
+					c.stableRS = rs
+					break
+				}
+			}
+		}
+	}
+	c.otherRSs = c.otherRSs[:0]
+	for _, rs := range c.allRSs {
+		if (c.stableRS == nil || rs.Name != c.stableRS.Name) && (c.newRS == nil || rs.Name != c.newRS.Name) {
+			c.otherRSs = append(c.otherRSs, rs)
+		}
+	}
+}
+
+func podHashOf(rs *appsv1.ReplicaSet) string {
+	if rs == nil {
+		return ""
+	}
+	return rs.Labels[v1alpha1.DefaultRolloutUniqueLabelKey]
+}
+
+// splitCurrentRuns separates the runs named in the Rollout's status from the others.
+func splitCurrentRuns(ars []*v1alpha1.AnalysisRun, ro *v1alpha1.Rollout) (currentRuns, []*v1alpha1.AnalysisRun) {
+	var cur currentRuns
+	var others []*v1alpha1.AnalysisRun
+	stepName, bgName := "", ""
+	if s := ro.Status.Canary.CurrentStepAnalysisRunStatus; s != nil {
+		stepName = s.Name
+	}
+	if s := ro.Status.Canary.CurrentBackgroundAnalysisRunStatus; s != nil {
+		bgName = s.Name
+	}
+	for _, ar := range ars {
+		switch ar.Name {
+		case stepName:
+			cur.step = ar
+		case bgName:
+			cur.background = ar
+		default:
+			others = append(others, ar)
+		}
+	}
+	return cur, others
+}

@@ -1,0 +1,2 @@
+// Package rollout reconciles Argo Rollouts' Rollout objects with Argo's canary semantics.
+package rollout

@@ -1,0 +1,136 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/canarydrill/canarydrill/scenarios"
+)
+
+// The formats a report can be written in.
+const (
+	FormatText     = "text"
+	FormatJSON     = "json"
+	FormatJUnit    = "junit"
+	FormatMarkdown = "markdown"
+	FormatHTML     = "html"
+)
+
+// Formats lists every format, for flag help and validation.
+var Formats = []string{FormatText, FormatJSON, FormatJUnit, FormatMarkdown, FormatHTML}
+
+// JSON encodes the report as report.json: indented, keys in a fixed order, ending in a newline.
+func JSON(r *Report) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Text writes the short human summary of a report.
+func Text(w io.Writer, r *Report) error {
+	verdict := "PASS"
+	if !r.Passed {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(w, "%s  %s  %s (phase %s)  seed %d  %s virtual\n", r.Scenario, verdict, r.Outcome, orDash(r.FinalPhase), r.Seed, secs(r.VirtualSeconds))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	line := func(name string, at *float64, since *float64) {
+		if at == nil {
+			return
+		}
+		s := secs(*at)
+		if since != nil {
+			s += fmt.Sprintf("\t(%s after the fault)", secs(*since))
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", name, s)
+	}
+	line("fault started", r.FaultStartedAt, nil)
+	line("first bad measurement", r.FirstBadMeasurementAt, nil)
+	line("detected", r.DetectedAt, r.DetectionSeconds)
+	line("aborted", r.AbortedAt, nil)
+	line("traffic restored", r.TrafficRestoredAt, r.RollbackSeconds)
+	line("canary scaled down", r.CanaryScaledDownAt, nil)
+	line("promoted", r.PromotedAt, nil)
+	fmt.Fprintf(tw, "  requests\t%d, failed %d (canary served %d, failed %d)\n",
+		r.Requests.Total, r.Requests.Failed, r.Requests.ServedByCanary, r.Requests.FailedOnCanary)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, ar := range r.AnalysisRuns {
+		n := 0
+		for _, m := range ar.Metrics {
+			n += len(m.Measurements)
+		}
+		fmt.Fprintf(w, "  analysis %s (%s): %s, %d measurements", ar.Name, ar.Kind, ar.Phase, n)
+		if ar.Message != "" {
+			fmt.Fprintf(w, ": %s", ar.Message)
+		}
+		fmt.Fprintln(w)
+	}
+	if r.FinalMessage != "" {
+		fmt.Fprintf(w, "  message: %s\n", r.FinalMessage)
+	}
+	for _, x := range r.Expectations {
+		mark := "ok  "
+		if !x.Passed {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "  %s %s\n", mark, x.Describe())
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func secs(s float64) string {
+	return scenarios.FormatDuration(time.Duration(s * float64(time.Second)))
+}
+
+// Render writes the report in one format.
+func Render(w io.Writer, r *Report, format string) error {
+	switch format {
+	case FormatText:
+		return Text(w, r)
+	case FormatJSON:
+		b, err := JSON(r)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	}
+	return fmt.Errorf("format %q is not supported yet (supported: %s)", format, strings.Join([]string{FormatText, FormatJSON}, ", "))
+}
+
+// FileName is the file a format is written to in a scenario's report folder.
+func FileName(format string) string {
+	switch format {
+	case FormatJSON:
+		return "report.json"
+	case FormatJUnit:
+		return "junit.xml"
+	case FormatMarkdown:
+		return "report.md"
+	case FormatHTML:
+		return "report.html"
+	}
+	return "summary.txt"
+}

@@ -1,0 +1,89 @@
+// Package reports holds the record of a run (report.json) and renders it as text, JSON and the other formats.
+package reports
+
+// Report is the record of one run, as report.json. Times are seconds since the scenario start;
+// a time that did not happen is null, and so is a duration built on it.
+type Report struct {
+	Scenario              string        `json:"scenario"`
+	Description           string        `json:"description,omitempty"`
+	Seed                  int64         `json:"seed"`
+	Passed                bool          `json:"passed"`
+	Outcome               string        `json:"outcome"`
+	FinalPhase            string        `json:"finalPhase"`
+	FinalMessage          string        `json:"finalMessage,omitempty"`
+	VirtualSeconds        float64       `json:"virtualSeconds"`
+	FaultStartedAt        *float64      `json:"faultStartedAt"`
+	FirstBadMeasurementAt *float64      `json:"firstBadMeasurementAt"`
+	DetectedAt            *float64      `json:"detectedAt"`
+	AbortedAt             *float64      `json:"abortedAt"`
+	TrafficRestoredAt     *float64      `json:"trafficRestoredAt"`
+	CanaryScaledDownAt    *float64      `json:"canaryScaledDownAt"`
+	PromotedAt            *float64      `json:"promotedAt"`
+	DetectionSeconds      *float64      `json:"detectionSeconds"`
+	RollbackSeconds       *float64      `json:"rollbackSeconds"`
+	Requests              Requests      `json:"requests"`
+	Expectations          []Expectation `json:"expectations"`
+	AnalysisRuns          []AnalysisRun `json:"analysisRuns"`
+	Events                []Event       `json:"events"`
+	Prometheus            []string      `json:"prometheusAddresses,omitempty"`
+	Weights               []WeightPoint `json:"weights,omitempty"`
+	Notes                 []string      `json:"notes,omitempty"`
+}
+
+// Requests counts the requests users sent during the run.
+type Requests struct {
+	Total          int64 `json:"total"`
+	Failed         int64 `json:"failed"`
+	ServedByCanary int64 `json:"servedByCanary"`
+	FailedOnCanary int64 `json:"failedOnCanary"`
+}
+
+// Expectation is one checked expectation of the scenario.
+type Expectation struct {
+	Name   string `json:"name"`
+	Want   string `json:"want"`
+	Got    string `json:"got"`
+	Passed bool   `json:"passed"`
+}
+
+// AnalysisRun is one AnalysisRun of the rollout and every measurement it took.
+type AnalysisRun struct {
+	Name      string   `json:"name"`
+	Kind      string   `json:"kind"`
+	CreatedAt float64  `json:"createdAt"`
+	Phase     string   `json:"phase"`
+	Message   string   `json:"message,omitempty"`
+	Metrics   []Metric `json:"metrics"`
+}
+
+// Metric is one metric of an AnalysisRun.
+type Metric struct {
+	Name         string        `json:"name"`
+	Phase        string        `json:"phase"`
+	Message      string        `json:"message,omitempty"`
+	Measurements []Measurement `json:"measurements"`
+}
+
+// Measurement is one measurement; At is when it finished.
+type Measurement struct {
+	At      float64 `json:"at"`
+	Phase   string  `json:"phase"`
+	Value   string  `json:"value,omitempty"`
+	Message string  `json:"message,omitempty"`
+}
+
+// Event is something that happened: a Kubernetes event of the controller, or a timeline entry.
+type Event struct {
+	At      float64 `json:"at"`
+	Kind    string  `json:"kind"`
+	Message string  `json:"message"`
+}
+
+// WeightPoint is the canary's share of requests from At on.
+type WeightPoint struct {
+	At     float64 `json:"at"`
+	Canary float64 `json:"canary"`
+}
+
+// Secs returns a pointer to s, for the nullable time fields.
+func Secs(s float64) *float64 { return &s }
