@@ -17,9 +17,9 @@ build:
 demo: build
 	./$(BIN) run builtin:seed-good-canary builtin:seed-bad-canary --out out
 
-## install: what the tests need beyond Go (nothing yet for the virtual-time suite).
+## install: what the tests need beyond Go (Debian packages), see hack/install.sh.
 install:
-	@true
+	./hack/install.sh
 
 ## test: every check and every test; CI runs exactly this.
 test: install check unit

@@ -123,12 +123,27 @@ func (a *app) serve(p *pod, lambda float64, at time.Time, canary bool) {
 	}
 }
 
+// binomial draws successes of n trials with probability p. Small n is drawn trial by trial and
+// a large variance by the normal approximation (its error is far below the run's own noise);
+// the rest goes to gonum's exact sampler.
 func binomial(n, p float64, w *World) float64 {
 	switch {
 	case n <= 0 || p <= 0:
 		return 0
 	case p >= 1:
 		return n
+	case n <= 32:
+		k := 0.0
+		for i := 0.0; i < n; i++ {
+			if w.rng.Float64() < p {
+				k++
+			}
+		}
+		return k
+	}
+	if v := n * p * (1 - p); v >= 50 {
+		k := math.Round(n*p + math.Sqrt(v)*w.rng.NormFloat64())
+		return math.Min(n, math.Max(0, k))
 	}
 	return distuv.Binomial{N: n, P: p, Src: w.rng}.Rand()
 }

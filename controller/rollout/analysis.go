@@ -179,6 +179,9 @@ func (c *rolloutContext) emitRunStatusChange(prev *v1alpha1.RolloutAnalysisRunSt
 // runsToDelete picks old runs to delete: those without a pod hash or whose ReplicaSet is gone, and
 // beyond the newest limitSuccessful successful and limitUnsuccessful unsuccessful ones.
 func runsToDelete(ars []*v1alpha1.AnalysisRun, allRSs []*appsv1.ReplicaSet, limitSuccessful, limitUnsuccessful int32) []*v1alpha1.AnalysisRun {
+	if len(ars) == 0 {
+		return nil
+	}
 	deleting := map[string]bool{}
 	for _, rs := range allRSs {
 		if rs == nil {

@@ -3,6 +3,7 @@ package rollout
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -201,7 +202,9 @@ func (c *rolloutContext) emit(events []event) {
 // writeStatus patches the status subresource when s differs from the status that was read; like
 // Argo's persistRolloutStatus it skips the write when the merge patch would be empty.
 func (c *rolloutContext) writeStatus(s *v1alpha1.RolloutStatus) (bool, error) {
-	if s == nil || apiequality.Semantic.DeepEqual(&c.origStatus, s) {
+	// Plain reflection is exact and cheap when nothing changed (the new status then holds the very
+	// values that were read); anything it calls different is settled by the merge patch below.
+	if s == nil || reflect.DeepEqual(&c.origStatus, s) {
 		return false, nil
 	}
 	before := c.ro.DeepCopy()

@@ -49,6 +49,13 @@ func setCondition(status *v1alpha1.RolloutStatus, c v1alpha1.RolloutCondition) b
 	return true
 }
 
+// conditionDiffers reports whether setCondition with this status and reason would change status;
+// it lets callers skip formatting a message that would not be used.
+func conditionDiffers(status *v1alpha1.RolloutStatus, t v1alpha1.RolloutConditionType, st corev1.ConditionStatus, reason string) bool {
+	cur := getCondition(status, t)
+	return cur == nil || cur.Status != st || cur.Reason != reason
+}
+
 func removeCondition(status *v1alpha1.RolloutStatus, t v1alpha1.RolloutConditionType) {
 	if getCondition(status, t) != nil {
 		status.Conditions = withoutCondition(status.Conditions, t)

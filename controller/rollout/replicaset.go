@@ -216,6 +216,13 @@ func (c *rolloutContext) syncReplicaSetRevision() {
 		return
 	}
 	revision := strconv.FormatInt(maxRevision(c.olderRSs)+1, 10)
+	if !c.revisionSyncNeeded(revision) {
+		c.setRolloutRevision(c.newRS.Annotations[AnnotationRevision])
+		if getCondition(&c.ro.Status, v1alpha1.RolloutProgressing) == nil {
+			setCondition(&c.ro.Status, newCondition(v1alpha1.RolloutProgressing, corev1.ConditionTrue, ReasonFoundNewReplicaSet, fmt.Sprintf(MsgFoundNewReplicaSet, c.newRS.Name), c.metaNow))
+		}
+		return
+	}
 	rs := c.newRS.DeepCopy()
 	annotationsChanged := setNewReplicaSetAnnotations(c.ro, rs, revision, true)
 	minReadyChanged := rs.Spec.MinReadySeconds != c.ro.Spec.MinReadySeconds
@@ -238,6 +245,30 @@ func (c *rolloutContext) syncReplicaSetRevision() {
 	if getCondition(&c.ro.Status, v1alpha1.RolloutProgressing) == nil {
 		setCondition(&c.ro.Status, newCondition(v1alpha1.RolloutProgressing, corev1.ConditionTrue, ReasonFoundNewReplicaSet, fmt.Sprintf(MsgFoundNewReplicaSet, rs.Name), c.metaNow))
 	}
+}
+
+// revisionSyncNeeded reports, without copying, whether syncReplicaSetRevision has to change the
+// new ReplicaSet: a Rollout annotation to copy, a lower revision, or another minReadySeconds.
+func (c *rolloutContext) revisionSyncNeeded(revision string) bool {
+	rs := c.newRS
+	if rs.Spec.MinReadySeconds != c.ro.Spec.MinReadySeconds {
+		return true
+	}
+	for k, v := range c.ro.Annotations {
+		if cur, ok := rs.Annotations[k]; !skipCopyAnnotation(k) && (!ok || cur != v) {
+			return true
+		}
+	}
+	old, ok := rs.Annotations[AnnotationRevision]
+	if !ok || old == "" {
+		return true
+	}
+	oldN, err := strconv.ParseInt(old, 10, 64)
+	if err != nil {
+		return false // Argo leaves a ReplicaSet with a malformed revision alone
+	}
+	newN, _ := strconv.ParseInt(revision, 10, 64)
+	return oldN < newN
 }
 
 // replaceReplicaSet swaps a ReplicaSet for its updated copy in every list of the context.

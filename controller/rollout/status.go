@@ -215,7 +215,7 @@ func (c *rolloutContext) calculateRolloutConditions(s *v1alpha1.RolloutStatus) {
 		becameUnhealthy = setCondition(s, newCondition(v1alpha1.RolloutHealthy, corev1.ConditionFalse, ReasonRolloutHealthy, MsgRolloutNotHealthy, now))
 	}
 
-	if aborted {
+	if aborted && conditionDiffers(s, v1alpha1.RolloutProgressing, corev1.ConditionFalse, ReasonRolloutAborted) {
 		msg := fmt.Sprintf(MsgRolloutAborted, revisionNumber(ro))
 		if c.pause.abortMessage != "" {
 			msg = msg + ": " + c.pause.abortMessage
@@ -231,11 +231,13 @@ func (c *rolloutContext) calculateRolloutConditions(s *v1alpha1.RolloutStatus) {
 	if !healthyRollout && !aborted {
 		switch {
 		case rolloutHealthy(ro, s):
-			name := ""
-			if c.newRS != nil {
-				name = c.newRS.Name
+			if conditionDiffers(s, v1alpha1.RolloutProgressing, corev1.ConditionTrue, ReasonNewReplicaSetAvailable) {
+				name := ""
+				if c.newRS != nil {
+					name = c.newRS.Name
+				}
+				setCondition(s, newCondition(v1alpha1.RolloutProgressing, corev1.ConditionTrue, ReasonNewReplicaSetAvailable, fmt.Sprintf(MsgReplicaSetCompleted, name), now))
 			}
-			setCondition(s, newCondition(v1alpha1.RolloutProgressing, corev1.ConditionTrue, ReasonNewReplicaSetAvailable, fmt.Sprintf(MsgReplicaSetCompleted, name), now))
 		case rolloutProgressing(ro, s) || becameUnhealthy:
 			msg := fmt.Sprintf(MsgRolloutProgressing, ro.Name)
 			if c.newRS != nil {

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs what the test suite needs beyond Go, on a fresh Debian machine. Idempotent: a
+# package already present is not fetched again. Each need is one line below, with why.
+set -eu
+
+need_pkgs=""
+want() { # want COMMAND PACKAGE: install PACKAGE unless COMMAND is on PATH
+	command -v "$1" >/dev/null 2>&1 || need_pkgs="$need_pkgs $2"
+}
+
+# (needs are added here as the suite grows)
+
+if [ -n "$need_pkgs" ]; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need_pkgs
+fi
