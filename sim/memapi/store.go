@@ -187,4 +187,3 @@ func (s *Store) Peek(gvk schema.GroupVersionKind, key types.NamespacedName) clie
 	}
 	return ks.objs[key]
 }
-
