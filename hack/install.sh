@@ -9,6 +9,9 @@ want() { # want COMMAND PACKAGE: install PACKAGE unless COMMAND is on PATH
 }
 
 # (needs are added here as the suite grows)
+# Prometheus 2.42 (/usr/bin/prometheus) and promtool: the oracle of fakeprom's
+# differential test and the baseline of its benchmarks (fakeprom/promdiff_test.go).
+want prometheus prometheus
 
 if [ -n "$need_pkgs" ]; then
 	SUDO=""
