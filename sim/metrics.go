@@ -3,6 +3,7 @@ package sim
 import (
 	"strconv"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/canarydrill/canarydrill/fakeprom"
@@ -28,7 +29,7 @@ type podSeries struct {
 
 func (ps *podSeries) ref(w *World, name string, extra ...string) fakeprom.SeriesRef {
 	b := labels.NewBuilder(ps.base)
-	b.Set(labels.MetricName, name)
+	b.Set(model.MetricNameLabel, name)
 	for i := 0; i+1 < len(extra); i += 2 {
 		b.Set(extra[i], extra[i+1])
 	}

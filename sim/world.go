@@ -188,8 +188,6 @@ func (w *World) enqueue(kind string, nn types.NamespacedName, d time.Duration) {
 			w.enqueue(kind, nn, time.Second)
 		case res.RequeueAfter > 0:
 			w.enqueue(kind, nn, res.RequeueAfter)
-		case res.Requeue: //nolint:staticcheck // honour reconcilers that still set it
-			w.enqueue(kind, nn, time.Second)
 		}
 	})
 }
@@ -246,6 +244,5 @@ var (
 	rolloutGVK     = schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: "Rollout"}
 	analysisRunGVK = schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: "AnalysisRun"}
 	replicaSetGVK  = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "ReplicaSet"}
-	podGVK         = schema.GroupVersionKind{Version: "v1", Kind: "Pod"}
 	serviceGVK     = schema.GroupVersionKind{Version: "v1", Kind: "Service"}
 )

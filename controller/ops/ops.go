@@ -3,6 +3,7 @@ package ops
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -86,14 +87,14 @@ func Promote(ctx context.Context, c client.Client, key types.NamespacedName, o P
 		return err
 	}
 	if o.SkipCurrentStep && o.SkipAllSteps {
-		return fmt.Errorf(ErrBothSkipFlags)
+		return errors.New(ErrBothSkipFlags) //lint:ignore ST1005 the plugin's wording
 	}
 	if o.SkipCurrentStep || o.SkipAllSteps {
 		if ro.Spec.Strategy.BlueGreen != nil {
-			return fmt.Errorf(ErrSkipWithBlueGreen)
+			return errors.New(ErrSkipWithBlueGreen) //lint:ignore ST1005 the plugin's wording
 		}
 		if ro.Spec.Strategy.Canary != nil && len(ro.Spec.Strategy.Canary.Steps) == 0 {
-			return fmt.Errorf(ErrSkipWithoutSteps)
+			return errors.New(ErrSkipWithoutSteps) //lint:ignore ST1005 the plugin's wording
 		}
 	}
 	var spec, status string
