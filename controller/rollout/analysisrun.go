@@ -2,7 +2,6 @@ package rollout
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -10,9 +9,9 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/canarydrill/canarydrill/api/v1alpha1"
 )
@@ -38,8 +37,12 @@ func (c *rolloutContext) planAnalysisRun(ra *v1alpha1.RolloutAnalysis, infix str
 	if infix != "" {
 		name += "-" + infix
 	}
-	templates, clusterTemplates, err := c.templatesFor(ra.Templates)
+	templates, clusterTemplates, err := resolveTemplateRefs(c.ctx, c.r.Client, ro.Namespace, ra.Templates)
 	if err != nil {
+		if apierrors.IsNotFound(err) {
+			// Deleted since it was checked: the next reconcile reports the invalid spec.
+			c.r.hashes.invalidateReferences(ro)
+		}
 		return nil, err
 	}
 	if id := ro.Labels[LabelControllerInstanceID]; id != "" {
@@ -68,75 +71,6 @@ func (c *rolloutContext) planAnalysisRun(ra *v1alpha1.RolloutAnalysis, infix str
 	run.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(ro, rolloutKind)}
 	c.plan.arCreate = append(c.plan.arCreate, run)
 	return run, nil
-}
-
-// templatesFor reads the referenced templates and the templates they include, each once.
-func (c *rolloutContext) templatesFor(refs []v1alpha1.AnalysisTemplateRef) ([]*v1alpha1.AnalysisTemplate, []*v1alpha1.ClusterAnalysisTemplate, error) {
-	var templates []*v1alpha1.AnalysisTemplate
-	var clusterTemplates []*v1alpha1.ClusterAnalysisTemplate
-	if err := c.collectTemplates(refs, &templates, &clusterTemplates, 0); err != nil {
-		return nil, nil, err
-	}
-	return uniqueTemplates(templates), uniqueClusterTemplates(clusterTemplates), nil
-}
-
-// maxTemplateNesting stops a template that includes itself.
-const maxTemplateNesting = 32
-
-func (c *rolloutContext) collectTemplates(refs []v1alpha1.AnalysisTemplateRef, ts *[]*v1alpha1.AnalysisTemplate, cts *[]*v1alpha1.ClusterAnalysisTemplate, depth int) error {
-	if depth > maxTemplateNesting {
-		return errors.New("analysis templates nest too deeply")
-	}
-	for _, ref := range refs {
-		if isClusterScope(ref) {
-			t := &v1alpha1.ClusterAnalysisTemplate{}
-			if err := c.r.Client.Get(c.ctx, client.ObjectKey{Name: ref.TemplateName}, t); err != nil {
-				return err
-			}
-			*cts = append(*cts, t)
-			if err := c.collectTemplates(t.Spec.Templates, ts, cts, depth+1); err != nil {
-				return err
-			}
-			continue
-		}
-		t := &v1alpha1.AnalysisTemplate{}
-		if err := c.r.Client.Get(c.ctx, client.ObjectKey{Namespace: c.ro.Namespace, Name: ref.TemplateName}, t); err != nil {
-			return err
-		}
-		*ts = append(*ts, t)
-		if err := c.collectTemplates(t.Spec.Templates, ts, cts, depth+1); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func isClusterScope(ref v1alpha1.AnalysisTemplateRef) bool {
-	return ref.ClusterScope != nil && *ref.ClusterScope
-}
-
-func uniqueTemplates(ts []*v1alpha1.AnalysisTemplate) []*v1alpha1.AnalysisTemplate {
-	seen := map[string]bool{}
-	out := []*v1alpha1.AnalysisTemplate{}
-	for _, t := range ts {
-		if !seen[t.Name] {
-			seen[t.Name] = true
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-func uniqueClusterTemplates(ts []*v1alpha1.ClusterAnalysisTemplate) []*v1alpha1.ClusterAnalysisTemplate {
-	seen := map[string]bool{}
-	out := []*v1alpha1.ClusterAnalysisTemplate{}
-	for _, t := range ts {
-		if !seen[t.Name] {
-			seen[t.Name] = true
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // BuildAnalysisArgs resolves a Rollout's analysis arguments: a literal value, the stable or latest

@@ -207,19 +207,16 @@ func (c *rolloutContext) writeStatus(s *v1alpha1.RolloutStatus) (bool, error) {
 	if s == nil || reflect.DeepEqual(&c.origStatus, s) {
 		return false, nil
 	}
-	before := c.ro.DeepCopy()
-	before.Status = c.origStatus
-	after := before.DeepCopy()
-	after.Status = *s
-	patch := client.MergeFrom(before)
-	data, err := patch.Data(after)
+	// As Argo, diff Rollouts that hold nothing but the two statuses.
+	data, err := client.MergeFrom(&v1alpha1.Rollout{Status: c.origStatus}).Data(&v1alpha1.Rollout{Status: *s})
 	if err != nil {
 		return false, err
 	}
 	if string(data) == "{}" {
 		return false, nil
 	}
-	if err := c.r.Client.Status().Patch(c.ctx, after, client.RawPatch(types.MergePatchType, data)); err != nil {
+	target := &v1alpha1.Rollout{ObjectMeta: metav1.ObjectMeta{Namespace: c.ro.Namespace, Name: c.ro.Name}}
+	if err := c.r.Client.Status().Patch(c.ctx, target, client.RawPatch(types.MergePatchType, data)); err != nil {
 		return false, fmt.Errorf("patching rollout status: %w", err)
 	}
 	return true, nil

@@ -21,6 +21,7 @@ import (
 
 	"github.com/canarydrill/canarydrill/api/scheme"
 	"github.com/canarydrill/canarydrill/api/v1alpha1"
+	"github.com/canarydrill/canarydrill/controller/ops"
 )
 
 // fixture runs the Reconciler against controller-runtime's fake client and a fake clock, with a
@@ -269,9 +270,34 @@ func (f *fixture) setArgs(text string) {
 	})
 }
 
-func (f *fixture) operate(op Operation) {
+// operation is a `kubectl argo rollouts` verb, carried out by controller/ops as the CLI and the
+// simulator do.
+type operation string
+
+const (
+	OpPromote     operation = "promote"
+	OpPromoteFull operation = "promote-full"
+	OpAbort       operation = "abort"
+	OpRetry       operation = "retry"
+	OpPause       operation = "pause"
+)
+
+func (f *fixture) operate(op operation) {
 	f.t.Helper()
-	require.NoError(f.t, ApplyOperation(f.ctx, f.c, f.key, op))
+	var err error
+	switch op {
+	case OpPromote:
+		err = ops.Promote(f.ctx, f.c, f.key, ops.PromoteOptions{})
+	case OpPromoteFull:
+		err = ops.Promote(f.ctx, f.c, f.key, ops.PromoteOptions{Full: true})
+	case OpAbort:
+		err = ops.Abort(f.ctx, f.c, f.key)
+	case OpRetry:
+		err = ops.Retry(f.ctx, f.c, f.key)
+	case OpPause:
+		err = ops.Pause(f.ctx, f.c, f.key)
+	}
+	require.NoError(f.t, err)
 }
 
 // eventsSince returns the events recorded from index from on.
@@ -281,3 +307,5 @@ func (f *fixture) condition(t v1alpha1.RolloutConditionType) *v1alpha1.RolloutCo
 	ro := f.rollout()
 	return getCondition(&ro.Status, t)
 }
+
+func reconcileRequest(f *fixture) reconcile.Request { return reconcile.Request{NamespacedName: f.key} }

@@ -197,6 +197,13 @@ func (c *hashCache) setReferencesValid(ro *v1alpha1.Rollout) {
 	e.refsSpec = ro.Spec.Strategy.DeepCopy()
 }
 
+// invalidateReferences makes the next reconcile look the referenced objects up again.
+func (c *hashCache) invalidateReferences(ro *v1alpha1.Rollout) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entry(ro).refsValid = false
+}
+
 func (c *hashCache) forget(key types.NamespacedName) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

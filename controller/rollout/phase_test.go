@@ -18,7 +18,10 @@ func TestCalculateRolloutPhase(t *testing.T) {
 	restart := canary
 	restart.RestartAt = &metav1.Time{Time: time.Unix(100, 0)}
 	done := v1alpha1.RolloutStatus{Replicas: 5, UpdatedReplicas: 5, AvailableReplicas: 5, StableRS: "a", CurrentPodHash: "a"}
-	with := func(s v1alpha1.RolloutStatus, f func(*v1alpha1.RolloutStatus)) v1alpha1.RolloutStatus { f(&s); return s }
+	with := func(s v1alpha1.RolloutStatus, f func(*v1alpha1.RolloutStatus)) v1alpha1.RolloutStatus {
+		f(&s)
+		return s
+	}
 	cond := func(t v1alpha1.RolloutConditionType, reason, msg string) v1alpha1.RolloutCondition {
 		return v1alpha1.RolloutCondition{Type: t, Reason: reason, Message: msg}
 	}

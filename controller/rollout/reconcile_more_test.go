@@ -145,8 +145,10 @@ func TestPauseDoesNotCountTowardsDeadline(t *testing.T) {
 	f.settle()
 	cur = f.rollout()
 	assert.Equal(t, int32(2), *cur.Status.CurrentStepIndex)
-	assert.Equal(t, v1alpha1.RolloutPhaseProgressing, cur.Status.Phase)
-	assert.Equal(t, ReasonRolloutResumed, f.condition(v1alpha1.RolloutProgressing).Reason)
+	assert.Equal(t, v1alpha1.RolloutPhaseProgressing, cur.Status.Phase, "two hours of pause are no missed deadline")
+	prog := f.condition(v1alpha1.RolloutProgressing)
+	assert.Equal(t, corev1.ConditionTrue, prog.Status)
+	assert.Equal(t, f.clock.Now().Unix(), prog.LastUpdateTime.Unix(), "resuming restarts the progress clock")
 }
 
 func TestUserPauseHaltsScaling(t *testing.T) {
@@ -276,7 +278,9 @@ func TestTrafficRoutedCanaryWithNoopRouter(t *testing.T) {
 	f.clock.Step(30 * time.Second)
 	f.settle()
 	assert.Equal(t, map[string]int32{v1: 5, v2: 0}, f.sizes())
-	assert.NotContains(t, f.replicaSet(v2).Annotations, AnnotationScaleDownDeadline)
+	// As in Argo, the deadline stays on the scaled-down canary while the Rollout is aborted.
+	assert.Contains(t, f.replicaSet(v2).Annotations, AnnotationScaleDownDeadline)
+	assert.Zero(t, f.lastResult.RequeueAfter)
 }
 
 func TestTrafficRoutedPromotionKeepsOldStableForScaleDownDelay(t *testing.T) {
@@ -294,7 +298,9 @@ func TestTrafficRoutedPromotionKeepsOldStableForScaleDownDelay(t *testing.T) {
 	cur := f.rollout()
 	assert.Equal(t, v2, cur.Status.StableRS)
 	assert.Equal(t, v1alpha1.RolloutPhaseHealthy, cur.Status.Phase, cur.Status.Message)
-	assert.Equal(t, int32(100), cur.Status.Canary.Weights.Canary.Weight)
+	// Once promoted, Argo records the new stable with all the weight (and the canary with none).
+	assert.Equal(t, v1alpha1.WeightDestination{Weight: 100, PodTemplateHash: v2, ServiceName: "demo-app-stable"}, cur.Status.Canary.Weights.Stable)
+	assert.Equal(t, int32(0), cur.Status.Canary.Weights.Canary.Weight)
 	assert.Equal(t, map[string]int32{v1: 5, v2: 5}, f.sizes(), "the old stable waits for scaleDownDelaySeconds")
 	assert.NotEmpty(t, f.replicaSet(v1).Annotations[AnnotationScaleDownDeadline])
 	assert.Equal(t, v2, f.service("demo-app-stable").Spec.Selector[v1alpha1.DefaultRolloutUniqueLabelKey])
@@ -318,4 +324,22 @@ func TestRetryAfterFailedRunCreatesNewRun(t *testing.T) {
 	assert.Equal(t, name+".1", cur.Status.Canary.CurrentStepAnalysisRunStatus.Name)
 	assert.Equal(t, v1alpha1.AnalysisPhaseFailed, f.analysisRun(name).Status.Phase, "the failed run is kept")
 	assert.False(t, cur.Status.Abort)
+}
+
+func TestTemplateDeletedLaterMakesSpecInvalid(t *testing.T) {
+	f, _ := deployed(t)
+	require.NoError(t, f.c.Delete(f.ctx, successRateTemplate()))
+	f.setArgs("Version 2")
+	f.settle()
+	f.clock.Step(30 * time.Second)
+	var err error
+	for i := 0; i < 5 && err == nil; i++ {
+		_, err = f.r.Reconcile(f.ctx, reconcileRequest(f))
+	}
+	require.Error(t, err, "the run cannot be built without its template")
+	assert.Equal(t, int32(2), *f.rollout().Status.CurrentStepIndex)
+	res := f.reconcile()
+	assert.Equal(t, 20*time.Second, res.RequeueAfter)
+	assert.Equal(t, `InvalidSpec: The Rollout "demo-app" is invalid: spec.strategy.canary.steps[2].analysis.templates: Invalid value: "success-rate-check": AnalysisTemplate 'success-rate-check' not found`,
+		f.rollout().Status.Message)
 }

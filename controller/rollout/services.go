@@ -21,9 +21,18 @@ func selectorHash(svc *corev1.Service) string {
 func (c *rolloutContext) reconcileStableAndCanaryService() {
 	cs := c.ro.Spec.Strategy.Canary
 	c.ensureServiceTargets(c.stableSvc, c.stableRS, true)
-	if c.pause.isAborted() && cs.TrafficRouting == nil {
-		c.ensureServiceTargets(c.canarySvc, c.stableRS, true)
-		return
+	if c.pause.isAborted() {
+		if cs.TrafficRouting == nil {
+			c.ensureServiceTargets(c.canarySvc, c.stableRS, true)
+			return
+		}
+		if len(c.routers) > 0 && (!cs.DynamicStableScale || c.desiredWeightOnAbortOrRollback() == 0) {
+			// Deliberately unlike Argo v1.9.1: reconcileTrafficRouting points the canary Service
+			// at the stable in this same reconcile, and Argo first points it at the canary here,
+			// so every reconcile of an abort flips the selector twice (argo-rollouts#3078). The
+			// selector ends where Argo's ends, without the flapping writes.
+			return
+		}
 	}
 	if back, _ := c.dynamicallyRollingBackToStable(); back {
 		// The stable may be too small for all the traffic yet; switch once it is available.

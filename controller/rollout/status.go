@@ -118,11 +118,13 @@ func (c *rolloutContext) syncRolloutStatusCanary() {
 		return
 	}
 
+	// Argo points its step index at its step count here, so a step completed below raises both.
+	indexIsCount := false
 	if c.ro.Status.PromoteFull || c.isRollbackWithinWindow() {
 		c.pause.clearPauseConditions()
 		c.pause.unabort()
 		if stepCount > 0 {
-			stepIndex, hasSteps = stepCount, true
+			stepIndex, hasSteps, indexIsCount = stepCount, true, true
 		}
 	}
 
@@ -148,6 +150,9 @@ func (c *rolloutContext) syncRolloutStatusCanary() {
 
 	if c.completedCurrentCanaryStep() {
 		stepIndex++
+		if indexIsCount {
+			stepCount = stepIndex
+		}
 		s.Canary.CurrentStepAnalysisRunStatus = nil
 		c.plan.eventf(ReasonRolloutStepCompleted, MsgRolloutStepCompleted, int(stepIndex), stepCount, CanaryStepString(*step))
 		c.pause.removePause(v1alpha1.PauseReasonCanaryPauseStep)
@@ -184,8 +189,9 @@ func (c *rolloutContext) podTemplateOrStepsChanged() bool {
 func (c *rolloutContext) resetRolloutStatus(s *v1alpha1.RolloutStatus) {
 	c.pause.clearPauseConditions()
 	c.pause.unabort()
+	// As in Argo, the restart time goes to the context's status, not to s: this reconcile's
+	// status keeps the old status.restartedAt (Argo's pod restarter records it later).
 	c.newStatus.RestartedAt = c.ro.Spec.RestartAt
-	s.RestartedAt = c.ro.Spec.RestartAt
 	s.PromoteFull = false
 	s.BlueGreen.PrePromotionAnalysisRunStatus = nil
 	s.BlueGreen.PostPromotionAnalysisRunStatus = nil

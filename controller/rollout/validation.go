@@ -104,3 +104,7 @@ func (c *rolloutContext) planInvalidSpec(ferr *field.Error) {
 	c.plan.requeueAfter(invalidSpecRequeue)
 	c.logger().Info(msg)
 }
+
+func isClusterScope(ref v1alpha1.AnalysisTemplateRef) bool {
+	return ref.ClusterScope != nil && *ref.ClusterScope
+}
