@@ -39,7 +39,7 @@ func newEngine(o options, p parser.Parser, f features.Collector) *promql.Engine 
 // Query evaluates an instant query at ts. The result is the caller's to
 // keep (it is copied out of the engine's pooled buffers).
 func (s *Server) Query(ctx context.Context, q string, ts time.Time) (parser.Value, annotations.Annotations, error) {
-	qry, err := s.engine.NewInstantQuery(ctx, s.store, nil, q, ts)
+	qry, err := s.shared.engine.NewInstantQuery(ctx, s.store, nil, q, ts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -53,7 +53,7 @@ func (s *Server) Query(ctx context.Context, q string, ts time.Time) (parser.Valu
 
 // QueryRange evaluates a range query over [start, end] every step.
 func (s *Server) QueryRange(ctx context.Context, q string, start, end time.Time, step time.Duration) (promql.Matrix, annotations.Annotations, error) {
-	qry, err := s.engine.NewRangeQuery(ctx, s.store, nil, q, start, end, step)
+	qry, err := s.shared.engine.NewRangeQuery(ctx, s.store, nil, q, start, end, step)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/grafana/regexp"
+	remoteapi "github.com/prometheus/client_golang/exp/api/remote"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/route"
@@ -46,60 +47,63 @@ var buildInfo = &v1.PrometheusVersion{
 }
 
 // newHandler mounts Prometheus' own API handler (web/api/v1), so that JSON
-// shapes, error types and status codes are Prometheus' exactly. What a
-// stand-alone store lacks (targets, rules, alertmanagers, exemplars, TSDB
-// blocks) is served by empty implementations.
-func (s *Server) newHandler() http.Handler {
+// shapes, error types and status codes are Prometheus' exactly. The engine,
+// storage and appender it is given dispatch to the request's Server (see
+// dispatch.go). What a stand-alone store lacks (targets, rules,
+// alertmanagers, exemplars, TSDB blocks) is served by empty implementations.
+func (sh *shared) newHandler() http.Handler {
+	logger := sh.key.logger.With("component", "api")
 	api := v1.NewAPI(
-		s.engine,
-		s.store,
-		nil, // no remote-write or OTLP receiver
+		dispatchEngine{},
+		dispatchQueryable{},
+		dispatchAppendable{},
 		noExemplars{},
 		func(context.Context) v1.ScrapePoolsRetriever { return noTargets{} },
 		func(context.Context) v1.TargetRetriever { return noTargets{} },
 		func(context.Context) v1.AlertmanagerRetriever { return noAlertmanagers{} },
 		func() config.Config { return config.DefaultConfig },
-		s.flags(),
+		sh.flags(),
 		v1.GlobalURLOptions{ListenAddress: "0.0.0.0:9090", Host: "localhost:9090", Scheme: "http"},
 		func(f http.HandlerFunc) http.HandlerFunc { return f }, // always ready
-		tsdbAdmin{s.store},
+		tsdbAdmin{sh},
 		"",    // no data directory
 		false, // admin API off, as by default
 		false, // search API off (feature flag)
 		0,
-		s.opts.logger.With("component", "api"),
+		logger,
 		func(context.Context) v1.RulesRetriever { return noRules{} },
 		remoteReadSampleLimit,
 		remoteReadConcurrencyLimit,
 		remoteReadMaxBytesInFrame,
 		false, // not an agent
 		corsOrigin,
-		s.runtimeInfo,
+		sh.runtimeInfo,
 		buildInfo,
 		func() []notifications.Notification { return nil },
 		func() (<-chan notifications.Notification, func(), bool) { return nil, func() {}, false },
 		prometheus.NewRegistry(), // gatherer for /status/tsdb and self metrics: empty
-		nil,                      // no registerer: many servers may coexist
+		nil,                      // no registerer: many APIs may coexist
 		nil,                      // default stats renderer
-		false,                    // remote-write receiver off
-		nil,                      // remote-write message types: unused
-		false, false, false,      // OTLP receiver off
-		s.opts.lookbackDelta,
+		sh.key.remoteWrite,
+		// Both protobuf messages, as --web.remote-write-receiver.accepted-protobuf-messages by default.
+		remoteapi.MessageTypes{remoteapi.WriteV1MessageType, remoteapi.WriteV2MessageType},
+		false, false, false, // OTLP receiver off
+		sh.key.lookbackDelta,
 		false, // type-and-unit labels off (feature flag)
 		false, // no metadata appends
 		nil,   // Prometheus' own error codes
-		s.features,
+		sh.features,
 		v1.OpenAPIOptions{Version: buildInfo.Version, IncludePaths: []string{openAPINoPaths}},
-		s.parser,
+		sh.parser,
 		false, // query-cost endpoints off (feature flag)
-		s.opts.queryTimeout,
+		sh.key.queryTimeout,
 	)
 
 	apiRouter := route.New()
 	api.Register(apiRouter)
 
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", s.defaultQueryTime(http.StripPrefix("/api/v1", apiRouter)))
+	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", apiRouter))
 	mux.HandleFunc("GET /-/healthy", plainOK("Prometheus Server is Healthy.\n"))
 	mux.HandleFunc("GET /-/ready", plainOK("Prometheus Server is Ready.\n"))
 	return mux
@@ -119,40 +123,42 @@ func plainOK(body string) http.HandlerFunc {
 // defaultQueryTime fills in the time parameter of an instant query that has
 // none from the injected clock. web/api/v1 would use the wall clock there,
 // and it offers no way to replace it, so the request is amended instead.
-func (s *Server) defaultQueryTime(next http.Handler) http.Handler {
-	if s.opts.now == nil {
-		return next
+func (s *Server) defaultQueryTime(r *http.Request) {
+	if s.opts.now == nil || r.URL.Path != "/api/v1/query" {
+		return
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/api/v1/query" {
-			// Parses the query string and a urlencoded or multipart body
-			// into r.Form, which the API's FormValue calls then read.
-			err := r.ParseMultipartForm(maxFormMemory)
-			// An empty time counts as absent, as in the API's parseTimeParam.
-			if (err == nil || errors.Is(err, http.ErrNotMultipart)) && r.Form.Get("time") == "" {
-				r.Form.Set("time", s.opts.now().UTC().Format(time.RFC3339Nano))
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
+	// Parses the query string and a urlencoded or multipart body into
+	// r.Form, which the API's FormValue calls then read.
+	err := r.ParseMultipartForm(maxFormMemory)
+	// An empty time counts as absent, as in the API's parseTimeParam.
+	if (err == nil || errors.Is(err, http.ErrNotMultipart)) && r.Form.Get("time") == "" {
+		r.Form.Set("time", s.opts.now().UTC().Format(time.RFC3339Nano))
+	}
 }
 
 // maxFormMemory is net/http's default for FormValue's implicit parse.
 const maxFormMemory = 32 << 20
 
-// flags is what /api/v1/status/flags reports: the query settings in force.
-func (s *Server) flags() map[string]string {
+// flags is what /api/v1/status/flags reports: the settings in force, which
+// are the same for every Server sharing the API.
+func (sh *shared) flags() map[string]string {
 	return map[string]string{
-		"query.lookback-delta": model.Duration(s.opts.lookbackDelta).String(),
-		"query.max-samples":    strconv.Itoa(s.opts.maxSamples),
-		"query.timeout":        model.Duration(s.opts.queryTimeout).String(),
+		"query.lookback-delta":             model.Duration(sh.key.lookbackDelta).String(),
+		"query.max-samples":                strconv.Itoa(sh.key.maxSamples),
+		"query.timeout":                    model.Duration(sh.key.queryTimeout).String(),
+		"web.enable-remote-write-receiver": strconv.FormatBool(sh.key.remoteWrite),
 	}
 }
 
-func (s *Server) runtimeInfo() (v1.RuntimeInfo, error) {
+// runtimeInfo runs while sh.ctxless is held, with sh.current set (serveFor).
+func (sh *shared) runtimeInfo() (v1.RuntimeInfo, error) {
+	srv := sh.current
+	if srv == nil {
+		return v1.RuntimeInfo{}, errNoServer
+	}
 	info := v1.RuntimeInfo{ReloadConfigSuccess: true}
-	if s.opts.now != nil {
-		info.ServerTime = s.opts.now()
+	if srv.opts.now != nil {
+		info.ServerTime = srv.opts.now()
 	}
 	return info, nil
 }

@@ -54,8 +54,9 @@ func (noExemplars) Select(int64, int64, ...[]*labels.Matcher) ([]exemplar.QueryR
 var errNoAdmin = errors.New("fakeprom: TSDB admin operations are not supported")
 
 // tsdbAdmin gives /api/v1/status/tsdb the head statistics a store has: series
-// count and time range; no blocks, WAL or cardinality breakdowns.
-type tsdbAdmin struct{ s *Store }
+// count and time range; no blocks, WAL or cardinality breakdowns. Stats runs
+// while sh.ctxless is held, with sh.current set (serveFor).
+type tsdbAdmin struct{ sh *shared }
 
 func (tsdbAdmin) CleanTombstones() error                                         { return errNoAdmin }
 func (tsdbAdmin) Delete(context.Context, int64, int64, ...*labels.Matcher) error { return errNoAdmin }
@@ -64,7 +65,11 @@ func (tsdbAdmin) WALReplayStatus() (tsdb.WALReplayStatus, error)                
 func (tsdbAdmin) BlockMetas() ([]tsdb.BlockMeta, error)                          { return nil, nil }
 
 func (a tsdbAdmin) Stats(string, int) (*tsdb.Stats, error) {
-	n, mint, maxt := a.s.span()
+	srv := a.sh.current
+	if srv == nil {
+		return nil, errNoServer
+	}
+	n, mint, maxt := srv.store.span()
 	return &tsdb.Stats{
 		NumSeries:         uint64(n),
 		MinTime:           mint,

@@ -11,20 +11,41 @@ type Option func(*options)
 // options default to the Prometheus server's flag defaults, so that queries
 // behave as they would against a stock Prometheus.
 type options struct {
-	lookbackDelta time.Duration    // --query.lookback-delta
-	maxSamples    int              // --query.max-samples
-	queryTimeout  time.Duration    // --query.timeout
-	now           func() time.Time // default evaluation time of /api/v1/query
+	lookbackDelta time.Duration // --query.lookback-delta
+	maxSamples    int           // --query.max-samples
+	queryTimeout  time.Duration // --query.timeout
 	logger        *slog.Logger
+	remoteWrite   bool             // --web.enable-remote-write-receiver
+	now           func() time.Time // default evaluation time of /api/v1/query
 }
+
+// discardLogger is the one default logger, so that Servers built without
+// WithLogger share one engine and HTTP API (see sharedKey).
+var discardLogger = slog.New(slog.DiscardHandler)
 
 func defaultOptions() options {
 	return options{
 		lookbackDelta: 5 * time.Minute,
 		maxSamples:    50_000_000,
 		queryTimeout:  2 * time.Minute,
-		logger:        slog.New(slog.DiscardHandler),
+		logger:        discardLogger,
 	}
+}
+
+// sharedKey is the part of the options that the engine and the HTTP API are
+// built from. Servers with equal keys share both (building them costs far
+// more than a simulated run can pay); what differs per Server (store, clock)
+// is resolved per request.
+type sharedKey struct {
+	lookbackDelta time.Duration
+	maxSamples    int
+	queryTimeout  time.Duration
+	logger        *slog.Logger
+	remoteWrite   bool
+}
+
+func (o options) key() sharedKey {
+	return sharedKey{o.lookbackDelta, o.maxSamples, o.queryTimeout, o.logger, o.remoteWrite}
 }
 
 // WithLookbackDelta sets how far back an instant selector looks for a sample.
@@ -53,6 +74,16 @@ func WithNow(now func() time.Time) Option {
 }
 
 // WithLogger sets where the engine and HTTP API log; the default discards.
+// Servers given the same logger share an engine, so pass one logger to many
+// Servers rather than a new one each.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) { o.logger = l }
+}
+
+// WithRemoteWriteReceiver serves /api/v1/write (remote-write 1.0 and 2.0
+// protobuf messages, snappy-compressed) into the Server's Store, as
+// Prometheus does with --web.enable-remote-write-receiver. Off by default,
+// as there.
+func WithRemoteWriteReceiver() Option {
+	return func(o *options) { o.remoteWrite = true }
 }

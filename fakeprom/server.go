@@ -2,28 +2,17 @@ package fakeprom
 
 import (
 	"net/http"
-	"sync"
 
 	"github.com/prometheus/prometheus/promql"
-	"github.com/prometheus/prometheus/promql/parser"
-	"github.com/prometheus/prometheus/util/features"
 )
 
 // Server answers PromQL over a Store, in process (Engine, Query) and over
-// Prometheus' HTTP API (Handler, RoundTripper).
+// Prometheus' HTTP API (Handler, RoundTripper). A Server is cheap: its engine
+// and HTTP API are shared with every Server built with the same options.
 type Server struct {
 	store  *Store
 	opts   options
-	parser parser.Parser
-	engine *promql.Engine
-	// features lists what the engine and API enable, for /api/v1/features.
-	features features.Collector
-
-	// The HTTP API is built on first use: web/api/v1 renders its OpenAPI
-	// document when constructed, which code that only evaluates PromQL
-	// should not pay for.
-	handlerOnce sync.Once
-	handler     http.Handler
+	shared *shared
 }
 
 // NewServer returns a Server over store.
@@ -32,26 +21,29 @@ func NewServer(store *Store, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&s.opts)
 	}
-	// Prometheus' default parser: experimental functions, fill modifiers and
-	// unquoted UTF-8 names are all behind feature flags that are off.
-	s.parser = parser.NewParser(parser.Options{})
-	s.features = features.NewRegistry()
-	s.engine = newEngine(s.opts, s.parser, s.features)
+	s.shared = sharedFor(s.opts)
 	return s
 }
 
 // Store returns the Store the Server reads.
 func (s *Server) Store() *Store { return s.store }
 
-// Engine returns the Server's PromQL engine, to run queries directly against
-// Store (as storage.Queryable) at explicit times.
-func (s *Server) Engine() *promql.Engine { return s.engine }
+// Engine returns the PromQL engine, to run queries directly against Store
+// (as storage.Queryable) at explicit times. The engine is shared by all
+// Servers with the same options: do not reconfigure it (SetQueryLogger,
+// SetQueryLimits).
+func (s *Server) Engine() *promql.Engine { return s.shared.engine }
 
 // Handler serves Prometheus' HTTP API under /api/v1 plus /-/healthy and
 // /-/ready; anything else is 404.
-func (s *Server) Handler() http.Handler {
-	s.handlerOnce.Do(func() { s.handler = s.newHandler() })
-	return s.handler
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// serveHTTP names the Server in the request context for the shared API's
+// dispatchers and hands the request on.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	r = r.WithContext(withServer(r.Context(), s))
+	s.defaultQueryTime(r)
+	s.shared.serveFor(s, w, r)
 }
 
 // RoundTripper returns a transport that hands every request, whatever its

@@ -12,6 +12,11 @@ want() { # want COMMAND PACKAGE: install PACKAGE unless COMMAND is on PATH
 # Prometheus 2.42 (/usr/bin/prometheus) and promtool: the oracle of fakeprom's
 # differential test and the baseline of its benchmarks (fakeprom/promdiff_test.go).
 want prometheus prometheus
+# xmllint: validates `canarydrill run --format junit` against the JUnit schema (reports/).
+want xmllint libxml2-utils
+# etcd 3.4 (/usr/bin/etcd): the store of the real control plane that the real-API tests
+# start (internal/controlplane, docs/real-cluster.md).
+want etcd etcd-server
 
 if [ -n "$need_pkgs" ]; then
 	SUDO=""
