@@ -46,5 +46,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newRunCmd(), newScenariosCmd())
+	root.AddCommand(newFakepromCmd())
 	return root
 }
