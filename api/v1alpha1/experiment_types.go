@@ -5,6 +5,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
+// Annotations that tie an experiment's ReplicaSets and Services to the experiment and its template.
+const (
+	ExperimentNameAnnotationKey         = "experiment.argoproj.io/name"
+	ExperimentTemplateNameAnnotationKey = "experiment.argoproj.io/template-name"
+)
+
 // Experiment runs temporary ReplicaSets, optionally with analyses, for a duration.
 //
 // +kubebuilder:object:root=true

@@ -90,6 +90,13 @@ type ObjectRef struct {
 	ScaleDown string `json:"scaleDown,omitempty"`
 }
 
+// The values of ObjectRef.ScaleDown.
+const (
+	ScaleDownNever         = "never"
+	ScaleDownOnSuccess     = "onsuccess"
+	ScaleDownProgressively = "progressively"
+)
+
 // RollbackWindowSpec is how many recent revisions a rollback may return to without steps.
 type RollbackWindowSpec struct {
 	Revisions int32 `json:"revisions,omitempty"`
@@ -156,6 +163,24 @@ type CanaryStrategy struct {
 	AbortScaleDownDelaySeconds  *int32                     `json:"abortScaleDownDelaySeconds,omitempty"`
 	DynamicStableScale          bool                       `json:"dynamicStableScale,omitempty"`
 	MinPodsPerReplicaSet        *int32                     `json:"minPodsPerReplicaSet,omitempty"`
+	// ReplicaProgressThreshold is how many canary pods must be available before a step counts as
+	// done; nil means all of them.
+	ReplicaProgressThreshold *ReplicaProgressThreshold `json:"replicaProgressThreshold,omitempty"`
+}
+
+// ProgressType says whether a ReplicaProgressThreshold counts pods or a percentage.
+type ProgressType string
+
+// The two kinds of replica progress threshold.
+const (
+	ProgressTypePercentage ProgressType = "Percent"
+	ProgressTypePods       ProgressType = "Pods"
+)
+
+// ReplicaProgressThreshold is a number or percentage of available canary pods.
+type ReplicaProgressThreshold struct {
+	Type  ProgressType `json:"type"`
+	Value int32        `json:"value"`
 }
 
 // RolloutTrafficRouting names the router that splits traffic between stable and canary.

@@ -47,5 +47,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.AddCommand(newRunCmd(), newScenariosCmd())
 	root.AddCommand(newFakepromCmd())
+	root.AddCommand(newLintCmd())
 	return root
 }

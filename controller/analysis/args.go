@@ -26,10 +26,14 @@ const secretPlaceholder = "temp-for-secret"
 const redactedSecret = "*****"
 
 // Substitute replaces every {{args.name}} tag in text with the argument's value, as Argo's
-// template resolution does: spaces inside the braces are ignored; an argument without a value is
-// an error even when unused; a tag that names no argument is an error (the last one is reported)
-// and is replaced by nothing; an opening brace pair without a closing one is an error.
+// template resolution does: an opening brace pair without a closing one is an error (checked
+// first, as fasttemplate parses before it substitutes); an argument without a value is an error
+// even when unused; spaces inside the braces are ignored; a tag that names no argument is an error
+// (the last one is reported) and is replaced by nothing.
 func Substitute(text string, args []v1alpha1.Argument) (string, error) {
+	if err := checkTags(text); err != nil {
+		return "", err
+	}
 	values := make(map[string]string, len(args))
 	for _, a := range args {
 		if a.Value == nil {
@@ -65,6 +69,24 @@ func Substitute(text string, args []v1alpha1.Argument) (string, error) {
 		}
 	}
 	return out.String(), unresolved
+}
+
+// checkTags fails on the first opening brace pair that has no closing pair after it.
+func checkTags(text string) error {
+	rest := text
+	for {
+		i := strings.Index(rest, openTag)
+		if i < 0 {
+			return nil
+		}
+		rest = rest[i+len(openTag):]
+		j := strings.Index(rest, closeTag)
+		if j < 0 {
+			//lint:ignore ST1005 Argo's wording, kept for users' greps
+			return fmt.Errorf(errNoEndTag, closeTag, text, rest)
+		}
+		rest = rest[j+len(closeTag):]
+	}
 }
 
 // ResolveMetricArgs substitutes the arguments into the whole metric, as Argo does: the metric is

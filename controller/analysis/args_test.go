@@ -30,6 +30,11 @@ func TestSubstitute(t *testing.T) {
 		{"argument without value", "x", []v1alpha1.Argument{{Name: "service"}}, "", `argument "service" was not supplied`},
 		{"no closing braces", "test-{{args.var", []v1alpha1.Argument{arg("var", "a")}, "",
 			`Cannot find end tag="}}" in the template="test-{{args.var" starting from "args.var"`},
+		{"no closing braces is reported before a missing value", "{{args.a}} {{args.b", []v1alpha1.Argument{{Name: "a"}}, "",
+			`Cannot find end tag="}}" in the template="{{args.a}} {{args.b" starting from "args.b"`},
+		{"argument without value is reported before an unknown tag", "{{args.zzz}}", []v1alpha1.Argument{{Name: "a"}}, "",
+			`argument "a" was not supplied`},
+		{"a value holding braces is not parsed again", "{{args.a}}", []v1alpha1.Argument{arg("a", "{{args.b}}")}, "{{args.b}}", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -27,6 +27,11 @@ func intOrStr(i int) *intstr.IntOrString {
 	return &v
 }
 
+func strCount(s string) *intstr.IntOrString {
+	v := intstr.FromString(s)
+	return &v
+}
+
 func done(phase v1alpha1.AnalysisPhase) v1alpha1.Measurement {
 	return v1alpha1.Measurement{Phase: phase, StartedAt: metaTime(t0), FinishedAt: metaTime(t0)}
 }
@@ -78,6 +83,12 @@ func TestAssessMetric(t *testing.T) {
 		{"count reached with inconclusive over limit is inconclusive", withLimits(v1alpha1.Metric{Name: "m"}, nil, nil, nil, nil, intOrStr(10)),
 			counts(successful, 10, 5, 0, 5, 0, 0), inconclusive, inconclusive},
 		{"no count and no interval: one measurement", v1alpha1.Metric{Name: "m"}, counts(successful, 1, 1, 0, 0, 0, 1), successful, successful},
+		{"a string count is a number", withLimits(interval, nil, nil, nil, nil, strCount("3")),
+			counts(successful, 3, 3, 0, 0, 0, 3), successful, successful},
+		{"a string count not yet reached", withLimits(interval, nil, nil, nil, nil, strCount("3")),
+			counts(successful, 2, 2, 0, 0, 0, 2), running, successful},
+		{"count 0 with an interval runs until terminated", withLimits(interval, nil, nil, nil, nil, intOrStr(0)),
+			counts(successful, 9, 9, 0, 0, 0, 9), running, successful},
 		{"interval without count runs until terminated", interval, counts(successful, 50, 50, 0, 0, 0, 50), running, successful},
 		{"errors do not count towards count", withLimits(interval, nil, nil, nil, nil, intOrStr(3)),
 			counts(errored, 2, 2, 0, 0, 1, 0), running, successful},

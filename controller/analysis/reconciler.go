@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -18,6 +19,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/canarydrill/canarydrill/api/v1alpha1"
@@ -46,9 +48,28 @@ type Reconciler struct {
 
 var _ reconcile.Reconciler = (*Reconciler)(nil)
 
-// SetupWithManager registers the reconciler for AnalysisRuns with a manager.
+// SetupWithManager registers the reconciler for AnalysisRuns with a manager, and has it called
+// for a run whenever one of its job metrics' Jobs changes (as Argo's Job informer does), so that
+// the waiting measurement resumes.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).For(&v1alpha1.AnalysisRun{}).Named("analysisrun").Complete(r)
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.AnalysisRun{}).
+		Watches(&batchv1.Job{}, handler.EnqueueRequestsFromMapFunc(jobRunRequests)).
+		Named("analysisrun").
+		Complete(r)
+}
+
+// jobRunRequests names the AnalysisRun a Job measures for, if any.
+func jobRunRequests(_ context.Context, obj client.Object) []reconcile.Request {
+	job, ok := obj.(*batchv1.Job)
+	if !ok {
+		return nil
+	}
+	nn, ok := provider.JobAnalysisRun(job)
+	if !ok {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: nn}}
 }
 
 // maxStatusWrites bounds the attempts to write a status over concurrent writers of the spec.
@@ -185,9 +206,9 @@ func completionEvent(prefix string, phase v1alpha1.AnalysisPhase, message string
 	return event{kind: kind, reason: prefix + string(phase), message: message}
 }
 
-// measure takes, resumes or terminates the due measurements, concurrently, and records the
-// outcomes in task order. Secret arguments are read now and their values are kept out of
-// everything recorded.
+// measure takes, resumes or terminates the due measurements, concurrently (job measurements in
+// turn, after the others), and records the outcomes in task order. Secret arguments are read
+// now and their values are kept out of everything recorded.
 func (r *Reconciler) measure(ctx context.Context, log logr.Logger, run *v1alpha1.AnalysisRun, tasks []Task, dryRun map[string]bool, now time.Time) error {
 	args, secrets, err := r.readSecretArgs(ctx, run.Namespace, run.Spec.Args)
 	if err != nil {
@@ -205,11 +226,21 @@ func (r *Reconciler) measure(ctx context.Context, log logr.Logger, run *v1alpha1
 	outcomes := make([]Outcome, len(tasks))
 	var wg sync.WaitGroup
 	for i := range tasks {
+		if provider.Type(metrics[i]) == provider.TypeJob {
+			continue
+		}
 		wg.Go(func() {
 			outcomes[i] = r.take(ctx, run, tasks[i], metrics[i], terminating, now)
 		})
 	}
 	wg.Wait()
+	// Job measurements write to the API (create, delete): one after the other, in metric order,
+	// so that a simulation sees the same writes in the same order on every run.
+	for i := range tasks {
+		if provider.Type(metrics[i]) == provider.TypeJob {
+			outcomes[i] = r.take(ctx, run, tasks[i], metrics[i], terminating, now)
+		}
+	}
 	for _, o := range outcomes {
 		o.Measurement.Message = redact(o.Measurement.Message, secrets)
 		o.Measurement.Metadata = redactValues(o.Measurement.Metadata, secrets)

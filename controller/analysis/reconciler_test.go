@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -626,7 +627,7 @@ func TestReconcileResumesAndTerminatesInFlightMeasurements(t *testing.T) {
 
 func TestReconcileProviderErrorIsAMeasurementError(t *testing.T) {
 	run := successRateRun(func(m *v1alpha1.Metric) {
-		m.Provider = v1alpha1.MetricProvider{Web: &v1alpha1.WebMetric{URL: "http://x"}}
+		m.Provider = v1alpha1.MetricProvider{Plugin: map[string]json.RawMessage{"argoproj-labs/sample": json.RawMessage(`{}`)}}
 	})
 	f := newFixture(t, run, &fakeProm{})
 	assert.Equal(t, 10*time.Second, f.reconcile().RequeueAfter)

@@ -31,18 +31,6 @@ const ResolvedPrometheusQuery = "ResolvedPrometheusQuery"
 // DefaultPrometheusTimeout bounds a query when the metric sets no timeout.
 const DefaultPrometheusTimeout = 30 * time.Second
 
-// Messages of Prometheus provider errors (Argo's wording, typos included).
-const (
-	errPromAddressNotURL    = "prometheus address is not is url format"
-	errPromAddressMissing   = "prometheus address is not configured"
-	errPromNegativeTimeout  = "prometheus timeout should not be negative"
-	errPromOAuth2Incomplete = "missing mandatory parameter in metric for OAuth2 setup"
-	errPromTypeNotSupported = "Prometheus metric type not supported"
-	errPromRangeStart       = "failed to parse rangeQuery.start as time: %w"
-	errPromRangeEnd         = "failed to parse rangeQuery.end as time: %w"
-	errPromRangeStep        = "failed to parse rangeQuery.step as duration: %w"
-)
-
 // WarningsMetadataKey is the measurement metadata key of the warnings Prometheus returned.
 const WarningsMetadataKey = "warnings"
 
@@ -58,35 +46,9 @@ type prometheusProvider struct {
 }
 
 func (f *DefaultFactory) newPrometheus(metric v1alpha1.Metric) (Provider, error) {
-	cfg := metric.Provider.Prometheus
-	address := cfg.Address
-	switch {
-	case address != "":
-		if !isURL(address) {
-			return nil, errors.New(errPromAddressNotURL)
-		}
-	case f.PrometheusAddress != "":
-		if !isURL(f.PrometheusAddress) {
-			return nil, errors.New(errPromAddressNotURL)
-		}
-		address = f.PrometheusAddress
-	default:
-		return nil, errors.New(errPromAddressMissing)
-	}
-	a := cfg.Authentication.OAuth2
-	if a.TokenURL != "" && (a.ClientID == "" || a.ClientSecret == "") {
-		return nil, errors.New(errPromOAuth2Incomplete)
-	}
-	promAPI, err := f.prometheusAPI(address, cfg)
+	promAPI, timeout, err := f.prometheusClient(metric.Provider.Prometheus)
 	if err != nil {
 		return nil, err
-	}
-	timeout := DefaultPrometheusTimeout
-	if cfg.Timeout != nil {
-		if *cfg.Timeout < 0 {
-			return nil, errors.New(errPromNegativeTimeout)
-		}
-		timeout = time.Duration(*cfg.Timeout) * time.Second
 	}
 	return &prometheusProvider{
 		api:     promAPI,
@@ -94,6 +56,43 @@ func (f *DefaultFactory) newPrometheus(metric v1alpha1.Metric) (Provider, error)
 		clock:   f.clock(),
 		log:     f.Log.WithName("prometheus"),
 	}, nil
+}
+
+// prometheusClient checks the connection settings of a prometheus (or judge) metric, as Argo
+// does when it builds the provider, and returns the API client and the query timeout: the
+// address (or the factory's default) must be a URL, OAuth2 needs its client id and secret, and
+// the timeout (default 30 s) must not be negative.
+func (f *DefaultFactory) prometheusClient(cfg *v1alpha1.PrometheusMetric) (promv1.API, time.Duration, error) {
+	address := cfg.Address
+	switch {
+	case address != "":
+		if !isURL(address) {
+			return nil, 0, errors.New(errPromAddressNotURL)
+		}
+	case f.PrometheusAddress != "":
+		if !isURL(f.PrometheusAddress) {
+			return nil, 0, errors.New(errPromAddressNotURL)
+		}
+		address = f.PrometheusAddress
+	default:
+		return nil, 0, errors.New(errPromAddressMissing)
+	}
+	a := cfg.Authentication.OAuth2
+	if a.TokenURL != "" && (a.ClientID == "" || a.ClientSecret == "") {
+		return nil, 0, errors.New(errOAuth2Missing)
+	}
+	promAPI, err := f.prometheusAPI(address, cfg)
+	if err != nil {
+		return nil, 0, err
+	}
+	timeout := DefaultPrometheusTimeout
+	if cfg.Timeout != nil {
+		if *cfg.Timeout < 0 {
+			return nil, 0, errors.New(errPromNegativeTimeout)
+		}
+		timeout = time.Duration(*cfg.Timeout) * time.Second
+	}
+	return promAPI, timeout, nil
 }
 
 // promClientKey is everything that makes two Prometheus API clients differ.

@@ -120,6 +120,10 @@ func TestPrometheusResults(t *testing.T) {
 		{name: "bad_data is an error with its message", status: http.StatusBadRequest, body: badDataBody, wantPhase: v1alpha1.AnalysisPhaseError,
 			wantMsg: `bad_data: invalid parameter "query": 1:6: parse error: unexpected end of input`},
 		{name: "server error without JSON", status: http.StatusBadGateway, body: "upstream down", wantPhase: v1alpha1.AnalysisPhaseError, wantMsg: "server_error: server error: 502"},
+		{name: "200 with a non-JSON body", body: "<html>proxy login</html>", success: "true", wantPhase: v1alpha1.AnalysisPhaseError, wantMsg: "bad_response: invalid character '<' looking for beginning of value"},
+		{name: "200 with a null body", body: "null", success: "true", wantPhase: v1alpha1.AnalysisPhaseError, wantMsg: "Prometheus metric type not supported"},
+		{name: "empty matrix", body: `{"status":"success","data":{"resultType":"matrix","result":[]}}`, success: "len(result) == 0", wantPhase: v1alpha1.AnalysisPhaseSuccessful, wantValue: "[]"},
+		{name: "scalar NaN", body: `{"status":"success","data":{"resultType":"scalar","result":[1906545600,"NaN"]}}`, success: "isNaN(result)", wantPhase: v1alpha1.AnalysisPhaseSuccessful, wantValue: "NaN"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

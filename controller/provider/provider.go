@@ -68,27 +68,25 @@ func Type(metric v1alpha1.Metric) string {
 	return TypeUnknown
 }
 
-// Messages of errors that make a measurement Error.
-const (
-	errNoProvider     = "no valid provider in metric '%s'"
-	errNotImplemented = "metric '%s': the %s provider is not supported by canarydrill yet"
-)
-
 // DefaultFactory builds canarydrill's providers. Use it by pointer: it caches one Prometheus API
 // client per address and settings. The zero value works against real endpoints with the wall clock.
 type DefaultFactory struct {
-	// Transport carries every provider's HTTP requests; nil means http.DefaultTransport. The
-	// simulator passes fakeprom's in-memory RoundTripper so that every address is answered in-process.
+	// Transport carries every provider's HTTP requests (prometheus, judge and web); nil means
+	// http.DefaultTransport. The simulator passes fakeprom's in-memory RoundTripper so that every
+	// address is answered in-process: a web metric then talks to the synthetic Prometheus too.
 	Transport http.RoundTripper
 	// Clock is the time of measurements and of Prometheus queries; nil means the wall clock.
 	Clock clock.PassiveClock
-	// Client reads what providers need from the cluster (Secrets, Jobs); optional for Prometheus.
+	// Client creates, reads and deletes the Jobs of job metrics; the other providers do not need it.
 	Client client.Client
 	// Log receives the providers' warnings; optional.
 	Log logr.Logger
 	// PrometheusAddress is used by metrics that name no address (Argo takes it from the
 	// ARGO_ROLLOUTS_PROMETHEUS_ADDRESS environment variable; the caller decides here).
 	PrometheusAddress string
+	// JobNamespace is where job metrics create their Jobs; empty means the run's namespace
+	// (Argo's --analysis-jobs-namespace).
+	JobNamespace string
 
 	mu       sync.Mutex
 	promAPIs map[promClientKey]promv1.API
@@ -101,6 +99,12 @@ func (f *DefaultFactory) NewProvider(metric v1alpha1.Metric) (Provider, error) {
 	switch t := Type(metric); t {
 	case TypePrometheus:
 		return f.newPrometheus(metric)
+	case TypeWeb:
+		return f.newWeb(metric)
+	case TypeJob:
+		return f.newJob(metric)
+	case TypeJudge:
+		return f.newJudge(metric)
 	case TypeUnknown:
 		return nil, fmt.Errorf(errNoProvider, metric.Name)
 	default:

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -25,9 +26,10 @@ func TestProviderTypeAndUnsupported(t *testing.T) {
 		wantErr  string
 	}{
 		{"prometheus", v1alpha1.MetricProvider{Prometheus: &v1alpha1.PrometheusMetric{Address: "http://p:9090"}}, TypePrometheus, ""},
-		{"web", v1alpha1.MetricProvider{Web: &v1alpha1.WebMetric{URL: "http://x"}}, TypeWeb, "metric 'm': the Web provider is not supported by canarydrill yet"},
-		{"job", v1alpha1.MetricProvider{Job: &v1alpha1.JobMetric{}}, TypeJob, "metric 'm': the Job provider is not supported by canarydrill yet"},
-		{"judge", v1alpha1.MetricProvider{Judge: &v1alpha1.JudgeMetric{}}, TypeJudge, "metric 'm': the Judge provider is not supported by canarydrill yet"},
+		{"web", v1alpha1.MetricProvider{Web: &v1alpha1.WebMetric{URL: "http://x"}}, TypeWeb, ""},
+		{"job without a client", v1alpha1.MetricProvider{Job: &v1alpha1.JobMetric{}}, TypeJob, "the job provider needs a Kubernetes client"},
+		{"judge", v1alpha1.MetricProvider{Judge: &v1alpha1.JudgeMetric{Address: "http://p:9090", Metrics: []v1alpha1.JudgeQuery{{Name: "a", Canary: "c", Baseline: "b"}}}}, TypeJudge, ""},
+		{"plugin", v1alpha1.MetricProvider{Plugin: map[string]json.RawMessage{"argoproj-labs/sample": json.RawMessage(`{}`)}}, TypePlugin, "metric 'm': the RPCPlugin provider is not supported by canarydrill yet"},
 		{"none", v1alpha1.MetricProvider{}, TypeUnknown, "no valid provider in metric 'm'"},
 	}
 	for _, tc := range cases {

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -141,15 +142,28 @@ type compiled struct {
 
 // programs caches compiled expressions (and compile errors) for the life of the process: a
 // simulation evaluates the same few conditions thousands of times. The environment's functions
-// are looked up at run time, so one program serves every result of the same type.
-var programs sync.Map // programKey -> compiled
+// are looked up at run time, so one program serves every result of the same type. Past
+// maxCachedPrograms entries (only a fuzzer writes that many conditions) programs are compiled
+// for each use and not kept.
+var (
+	programs       sync.Map // programKey -> compiled
+	cachedPrograms atomic.Int64
+)
+
+const maxCachedPrograms = 4096
 
 func run(kind exprKind, source string, resultType reflect.Type, env map[string]any) (any, error) {
 	key := programKey{kind: kind, source: source, resultType: resultType}
 	c, ok := programs.Load(key)
 	if !ok {
 		p, err := expr.Compile(source, expr.Env(env))
-		c, _ = programs.LoadOrStore(key, compiled{program: p, err: unwrap(err)})
+		c = compiled{program: p, err: unwrap(err)}
+		if cachedPrograms.Load() < maxCachedPrograms {
+			var loaded bool
+			if c, loaded = programs.LoadOrStore(key, c); !loaded {
+				cachedPrograms.Add(1)
+			}
+		}
 	}
 	cc := c.(compiled)
 	if cc.err != nil {

@@ -133,6 +133,16 @@ func TestConditionFunctions(t *testing.T) {
 		{"builtin sum and division", []float64{1, 2, 3}, "sum(result) / len(result) == 2", true},
 		{"builtin max", []float64{1, 5, 3}, "max(result) == 5", true},
 		{"map result", map[string]any{"ok": true, "n": 3.0}, "result.ok && result.n > 2", true},
+		{"builtin filter and count", []float64{1, 2, 3}, "len(filter(result, # > 1)) == 2 && count(result, # > 2) == 1", true},
+		{"builtin map", []float64{1, 2}, "map(result, # * 2)[1] == 4", true},
+		{"builtin none and one", []float64{1, 2, 3}, "none(result, # > 5) && one(result, # == 2)", true},
+		{"builtin mean and median", []float64{1, 2, 6}, "mean(result) == 3 && median(result) == 2", true},
+		{"builtin min, abs, ceil, floor, round", []float64{-1.5, 2}, "abs(min(result)) == 1.5 && ceil(1.2) == 2 && floor(1.8) == 1 && round(1.5) == 2", true},
+		{"builtin first and last", []float64{1, 2, 3}, "first(result) == 1 && last(result) == 3", true},
+		{"builtin string functions", "Healthy", `lower(result) == "healthy" && hasPrefix(result, "He") && upper(trim(" ok ")) == "OK"`, true},
+		{"operator in", "green", `result in ["green", "blue"]`, true},
+		{"ternary", 0.5, "(result > 0.9 ? 1 : 0) == 0", true},
+		{"nil coalescing", map[string]any{"a": nil}, "(result.a ?? 3) == 3", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -141,6 +151,27 @@ func TestConditionFunctions(t *testing.T) {
 			assert.Equal(t, tc.want, got)
 		})
 	}
+}
+
+// TestArgoQuirkWhereItBites shows what the quirk of default() and isNil() does to conditions
+// written as if they took their argument: Argo gives the same errors and verdicts.
+func TestArgoQuirkWhereItBites(t *testing.T) {
+	// default(result[0], 0) is the whole vector, not result[0]: comparing it is an error
+	_, err := Condition([]float64{0.99}, "default(result[0], 0) >= 0.95")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "invalid operation")
+	// isNil(result[0]) evaluates result[0] first: no guard against an empty vector
+	_, err = Condition([]float64{}, "isNil(result[0]) || result[0] > 0.5")
+	require.Error(t, err)
+	assert.Equal(t, "index out of range: 0 (array length is 0)", err.Error())
+	// isNil(x) is false whenever a result came, whatever x is
+	got, err := Condition(map[string]any{"v": nil}, "isNil(result.v)")
+	require.NoError(t, err)
+	assert.False(t, got)
+	// the guard that works
+	got, err = Condition([]float64{}, "len(result) > 0 && result[0] > 0.5")
+	require.NoError(t, err)
+	assert.False(t, got)
 }
 
 // TestCompiledOnceServesEveryResult runs one cached program with different results of the same
