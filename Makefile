@@ -6,7 +6,7 @@ PKGS     := ./...
 # Fuzz targets run this long each in `make test` (bounded, so CI stays fast).
 FUZZTIME ?= 10s
 
-.PHONY: all build demo test check vet fmt-check staticcheck unit generate generate-check install clean bench
+.PHONY: all build demo test check vet fmt-check staticcheck unit fuzz generate generate-check install clean bench e2e e2e-controlplane
 
 all: build
 
@@ -22,7 +22,7 @@ install:
 	./hack/install.sh
 
 ## test: every check and every test; CI runs exactly this.
-test: install check unit
+test: install check unit fuzz
 
 check: fmt-check vet staticcheck generate-check
 
@@ -38,6 +38,12 @@ staticcheck:
 # The differential tests against Debian's Prometheus must run, not skip, in `make test`.
 unit:
 	CANARYDRILL_REQUIRE_PROMETHEUS=1 $(GO) test -count=1 $(PKGS)
+
+## fuzz: each fuzz target for FUZZTIME, bounded, no panic allowed.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzTemplate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./controller/analysis/
+	$(GO) test -run '^$$' -fuzz '^FuzzCondition$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./controller/analysis/evaluate/
+	$(GO) test -run '^$$' -fuzz '^FuzzLint$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./lint/
 
 ## generate: deepcopy functions and CRDs from the API types.
 generate:
