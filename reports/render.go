@@ -63,6 +63,9 @@ func Text(w io.Writer, r *Report) error {
 	line("promoted", r.PromotedAt, nil)
 	fmt.Fprintf(tw, "  requests\t%d, failed %d (canary served %d, failed %d)\n",
 		r.Requests.Total, r.Requests.Failed, r.Requests.ServedByCanary, r.Requests.FailedOnCanary)
+	if r.Requests.PaymentsFailed > 0 {
+		fmt.Fprintf(tw, "  payments\t%d, failed silently %d\n", r.Requests.PaymentsReceived, r.Requests.PaymentsFailed)
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -116,8 +119,14 @@ func Render(w io.Writer, r *Report, format string) error {
 		}
 		_, err = w.Write(b)
 		return err
+	case FormatJUnit:
+		return JUnit(w, r)
+	case FormatMarkdown:
+		return Markdown(w, r)
+	case FormatHTML:
+		return HTML(w, r)
 	}
-	return fmt.Errorf("format %q is not supported yet (supported: %s)", format, strings.Join([]string{FormatText, FormatJSON}, ", "))
+	return fmt.Errorf("format %q is not one of %s", format, strings.Join(Formats, ", "))
 }
 
 // FileName is the file a format is written to in a scenario's report folder.

@@ -27,7 +27,22 @@ type Report struct {
 	Events                []Event       `json:"events"`
 	Prometheus            []string      `json:"prometheusAddresses,omitempty"`
 	Weights               []WeightPoint `json:"weights,omitempty"`
+	Signals               *Signals      `json:"signals,omitempty"`
 	Notes                 []string      `json:"notes,omitempty"`
+}
+
+// Signals are what users saw per window of Step seconds, starting At: requests, failed
+// requests and the p99 latency in milliseconds (null without requests), for the stable and the
+// canary pods. The charts of the html report draw them.
+type Signals struct {
+	Step           float64    `json:"step"`
+	At             []float64  `json:"at"`
+	StableRequests []int64    `json:"stableRequests"`
+	StableErrors   []int64    `json:"stableErrors"`
+	StableP99      []*float64 `json:"stableP99Ms"`
+	CanaryRequests []int64    `json:"canaryRequests"`
+	CanaryErrors   []int64    `json:"canaryErrors"`
+	CanaryP99      []*float64 `json:"canaryP99Ms"`
 }
 
 // Requests counts the requests users sent during the run.
@@ -36,6 +51,10 @@ type Requests struct {
 	Failed         int64 `json:"failed"`
 	ServedByCanary int64 `json:"servedByCanary"`
 	FailedOnCanary int64 `json:"failedOnCanary"`
+	// PaymentsReceived and PaymentsFailed are the business view of the successful requests:
+	// each is a payment, and a business-failure fault fails some with 200 OK.
+	PaymentsReceived int64 `json:"paymentsReceived"`
+	PaymentsFailed   int64 `json:"paymentsFailed"`
 }
 
 // Expectation is one checked expectation of the scenario.

@@ -50,14 +50,34 @@ func (sc *Scenario) applyDefaults() {
 		def = base
 	}
 	s.Versions[DefaultVersion] = def
-	for name, v := range s.Versions {
+	defaultVersions(s.Versions, def)
+	defaultEntries(s.Timeline)
+	if h := s.Healthy; h != nil {
+		if h.Versions != nil {
+			if d, ok := h.Versions[DefaultVersion]; ok {
+				h.Versions[DefaultVersion] = inherit(d, def)
+			} else {
+				h.Versions[DefaultVersion] = def
+			}
+			defaultVersions(h.Versions, h.Versions[DefaultVersion])
+		}
+		defaultEntries(h.Timeline)
+	}
+}
+
+// defaultVersions fills what each named version leaves out from def.
+func defaultVersions(vs map[string]Version, def Version) {
+	for name, v := range vs {
 		if name != DefaultVersion {
-			s.Versions[name] = inherit(v, def)
+			vs[name] = inherit(v, def)
 		}
 	}
-	for i := range s.Timeline {
-		e := &s.Timeline[i]
-		if e.Fault != "" && e.Target == "" {
+}
+
+func defaultEntries(tl []Entry) {
+	for i := range tl {
+		e := &tl[i]
+		if e.Fault != "" && e.Target == "" && e.Version == "" {
 			e.Target = TargetCanary
 		}
 		if e.Fault == FaultHTTPErrors && e.Code == 0 {

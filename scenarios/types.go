@@ -47,6 +47,16 @@ type Spec struct {
 	Versions    map[string]Version `json:"versions,omitempty"`
 	Timeline    []Entry            `json:"timeline,omitempty"`
 	Expect      Expect             `json:"expect,omitempty"`
+	// Healthy describes the scenario's healthy twin for `canarydrill matrix`: the same
+	// manifests and load with a release that should promote.
+	Healthy *Healthy `json:"healthy,omitempty"`
+}
+
+// Healthy replaces parts of a scenario to make its healthy twin. A part left out is derived:
+// the timeline without its faults, and every version behaving as the default one.
+type Healthy struct {
+	Versions map[string]Version `json:"versions,omitempty"`
+	Timeline []Entry            `json:"timeline,omitempty"`
 }
 
 // Manifest is a file of Kubernetes YAML (relative to the scenario) or the YAML itself.
@@ -96,13 +106,19 @@ type Memory struct {
 // Entry is one thing that happens at a time: an update, a fault or an action.
 type Entry struct {
 	At Duration `json:"at"`
-	// Rollout names the Rollout acted on; default the first in the manifests.
+	// Rollout names the Rollout acted on, as NAME or NAMESPACE/NAME; default the first in the
+	// manifests.
 	Rollout string `json:"rollout,omitempty"`
 
 	Update *Update `json:"update,omitempty"`
 
-	Fault    string   `json:"fault,omitempty"`
-	Target   string   `json:"target,omitempty"`
+	Fault  string `json:"fault,omitempty"`
+	Target string `json:"target,omitempty"`
+	// Version limits the fault to the pods of one version (a versions key, an image or an
+	// update's version name), canary or stable: the bug that ships with a release.
+	Version string `json:"version,omitempty"`
+	// Pods limits the fault to that many of the targeted pods (0: all of them).
+	Pods     int      `json:"pods,omitempty"`
 	Rate     Quantity `json:"rate,omitempty"`
 	Code     int      `json:"code,omitempty"`
 	Add      Duration `json:"add,omitempty"`

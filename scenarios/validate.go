@@ -60,6 +60,15 @@ func (sc *Scenario) Validate() Problems {
 		errs = append(errs, validateEntry(spec.Child("timeline").Index(i), e, rollouts)...)
 	}
 	errs = append(errs, oneOf(spec.Child("expect", "outcome"), s.Expect.Outcome, outcomes)...)
+	if h := s.Healthy; h != nil {
+		hp := spec.Child("healthy")
+		if h.Versions != nil {
+			errs = append(errs, validateVersions(hp.Child("versions"), h.Versions)...)
+		}
+		for i, e := range h.Timeline {
+			errs = append(errs, validateEntry(hp.Child("timeline").Index(i), e, rollouts)...)
+		}
+	}
 	var probs Problems
 	for _, e := range errs {
 		probs = append(probs, fmt.Sprintf("%s: %s", sc.Source, e.Error()))
@@ -134,6 +143,15 @@ func validateEntry(p *field.Path, e Entry, rollouts []string) field.ErrorList {
 		if e.Duration.Duration < 0 {
 			errs = append(errs, field.Invalid(p.Child("duration"), e.Duration.String(), "must not be negative"))
 		}
+		if e.Version != "" && e.Target != "" {
+			errs = append(errs, field.Invalid(p.Child("version"), e.Version, "a fault targets a version or canary|stable|all, not both"))
+		}
+		if e.Pods < 0 {
+			errs = append(errs, field.Invalid(p.Child("pods"), e.Pods, "must not be negative"))
+		}
+		if e.Segment < 0 || e.Segment > 1 {
+			errs = append(errs, field.Invalid(p.Child("segment"), e.Segment, "a fraction between 0 and 1"))
+		}
 		switch e.Fault {
 		case FaultHTTPErrors, FaultBusinessFailure:
 			if r := e.Rate.Float(); !e.Rate.IsSet() || r < 0 || r > 1 {
@@ -171,7 +189,11 @@ func (sc *Scenario) rolloutNames() []string {
 	var out []string
 	for _, o := range sc.Objects {
 		if r, ok := o.Object.(*v1alpha1.Rollout); ok {
-			out = append(out, r.Name)
+			ns := r.Namespace
+			if ns == "" {
+				ns = "default"
+			}
+			out = append(out, r.Name, ns+"/"+r.Name)
 		}
 	}
 	return out

@@ -70,10 +70,12 @@ func (w *World) Report() *reports.Report {
 		Requests: reports.Requests{
 			Total: w.app.totals.Total, Failed: w.app.totals.Failed,
 			ServedByCanary: w.app.totals.ServedByCanary, FailedOnCanary: w.app.totals.FailedOnCanary,
+			PaymentsReceived: w.app.totals.PaymentsReceived, PaymentsFailed: w.app.totals.PaymentsFailed,
 		},
 		AnalysisRuns: o.analysisRuns(),
 		Events:       o.events,
 		Weights:      o.weights,
+		Signals:      w.signals.report(w.lat.bounds, w.clock.Elapsed()),
 		Prometheus:   w.prometheusAddresses(),
 	}
 	if r.FaultStartedAt != nil && r.DetectedAt != nil {

@@ -51,7 +51,8 @@ func (w *World) rolloutSettled(ro *v1alpha1.Rollout) bool {
 		}
 		return !w.hasRunningAnalysis(ro)
 	case v1alpha1.RolloutPhasePaused:
-		return ro.Spec.Paused || indefinitelyPaused(ro)
+		// A running analysis (a background one, say) may still abort the paused rollout.
+		return (ro.Spec.Paused || indefinitelyPaused(ro)) && !w.hasRunningAnalysis(ro)
 	}
 	return false
 }
@@ -98,15 +99,9 @@ func (w *World) ownedReplicaSets(ro *v1alpha1.Rollout) []*appsv1.ReplicaSet {
 }
 
 func (w *World) hasRunningAnalysis(ro *v1alpha1.Rollout) bool {
-	for _, o := range w.store.Objects(analysisRunGVK) {
-		ar := o.(*v1alpha1.AnalysisRun)
-		if ar.Namespace != ro.Namespace || ar.Status.Phase.Completed() {
-			continue
-		}
-		for _, ref := range ar.OwnerReferences {
-			if ref.UID == ro.UID {
-				return true
-			}
+	for _, o := range w.store.OwnedBy(analysisRunGVK, ro.UID) {
+		if !o.(*v1alpha1.AnalysisRun).Status.Phase.Completed() {
+			return true
 		}
 	}
 	return false
@@ -125,6 +120,9 @@ func (w *World) hasFaults() bool {
 // outcome names how the run ended, from the focus rollout's final state.
 func (w *World) outcome(ro *v1alpha1.Rollout) string {
 	if !w.settled {
+		if ro.Status.Phase == v1alpha1.RolloutPhasePaused && (ro.Spec.Paused || indefinitelyPaused(ro)) {
+			return scenarios.OutcomePaused // waiting for a person, with an analysis still running
+		}
 		return scenarios.OutcomeRunning
 	}
 	switch ro.Status.Phase {

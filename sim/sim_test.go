@@ -65,7 +65,7 @@ func TestSeedBadCanaryBakeRollsBackByItself(t *testing.T) {
 }
 
 func TestSeedBadCanaryUnattendedPausesInconclusive(t *testing.T) {
-	r := run(t, "builtin:seed-bad-canary-unattended", 1)
+	r := run(t, "builtin:seed-bad-canary-unattended", 2) // its own seed: a coin toss at 0.90 (see its description)
 	assert.Equal(t, scenarios.OutcomePaused, r.Outcome)
 	assert.Equal(t, "InconclusiveAnalysisRun", r.FinalMessage)
 	require.Len(t, r.AnalysisRuns, 1)

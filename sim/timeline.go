@@ -37,7 +37,9 @@ func (tl *timeline) done() bool { return tl.pending == 0 }
 func (tl *timeline) fire(i int, e scenarios.Entry) {
 	w := tl.w
 	key := types.NamespacedName{Namespace: w.focusNamespace(), Name: w.focus}
-	if e.Rollout != "" {
+	if ns, name, ok := strings.Cut(e.Rollout, "/"); ok {
+		key = types.NamespacedName{Namespace: ns, Name: name}
+	} else if e.Rollout != "" {
 		key.Name = e.Rollout
 	}
 	var err error
@@ -49,7 +51,7 @@ func (tl *timeline) fire(i int, e scenarios.Entry) {
 		w.faults.start(e)
 		w.obs.event("FaultStarted", describeFault(e))
 		if e.Duration.Duration > 0 {
-			w.after(e.Duration.Duration, func() { w.obs.event("FaultEnded", e.Fault+" on "+e.Target+" ended") })
+			w.after(e.Duration.Duration, func() { w.obs.event("FaultEnded", describeFault(e)+" ended") })
 		}
 	case e.Action != "":
 		w.obs.event("TimelineAction", fmt.Sprintf("kubectl argo rollouts %s %s", e.Action, key.Name))
@@ -151,7 +153,11 @@ func describeUpdate(name string, u *scenarios.Update) string {
 }
 
 func describeFault(e scenarios.Entry) string {
-	s := fmt.Sprintf("%s on %s", e.Fault, e.Target)
+	on := e.Target
+	if e.Version != "" {
+		on = "version " + e.Version
+	}
+	s := fmt.Sprintf("%s on %s", e.Fault, on)
 	if e.Rate.IsSet() {
 		s += " rate " + e.Rate.String()
 	}

@@ -10,7 +10,8 @@ import (
 	"github.com/canarydrill/canarydrill/api/v1alpha1"
 )
 
-// share is one pod's fraction of its rollout's requests.
+// share is one pod's fraction of its rollout's requests; a share without a pod is requests sent
+// where no pod is ready, which fail.
 type share struct {
 	p      *pod
 	frac   float64
@@ -24,7 +25,10 @@ type traffic struct {
 	w     *World
 	last  time.Time
 	split []share
-	dirty bool
+	// mirror are copies of requests a mirror route sends to pods: served (and seen in their
+	// metrics) but not answered to users.
+	mirror []share
+	dirty  bool
 	// canaryFrac is the canary's share of all requests under the current split.
 	canaryFrac float64
 }
@@ -73,9 +77,30 @@ func (t *traffic) accrue() {
 	mid := t.last.Add(dt / 2).Sub(Epoch)
 	perRollout := t.rate(mid) * dt.Seconds()
 	for _, s := range split {
+		if s.p == nil {
+			t.fail(perRollout * s.frac)
+			continue
+		}
 		t.w.app.serve(s.p, perRollout*s.frac, t.last, s.canary)
 	}
+	if len(t.mirror) > 0 {
+		users := t.w.app.totals
+		for _, s := range t.mirror {
+			t.w.app.serve(s.p, perRollout*s.frac, t.last, s.canary)
+		}
+		t.w.app.totals = users
+	}
 	t.last = now
+}
+
+// fail counts requests that reached no pod: each one fails.
+func (t *traffic) fail(lambda float64) {
+	if lambda <= 0 {
+		return
+	}
+	n := int64(poisson(lambda, t.w))
+	t.w.app.totals.Total += n
+	t.w.app.totals.Failed += n
 }
 
 // current returns the split, recomputing it when something changed.
@@ -85,10 +110,15 @@ func (t *traffic) current() []share {
 	}
 	t.dirty = false
 	t.split = t.split[:0]
+	t.mirror = t.mirror[:0]
 	var canary, total float64
 	for _, o := range t.w.store.Objects(rolloutGVK) {
 		ro := o.(*v1alpha1.Rollout)
-		shares := t.replicaSplit(ro)
+		shares, mirrors, routed := t.routedSplit(ro)
+		if !routed {
+			shares = t.replicaSplit(ro)
+		}
+		t.mirror = append(t.mirror, mirrors...)
 		for _, s := range shares {
 			total += s.frac
 			if s.canary {
@@ -135,16 +165,8 @@ func (t *traffic) canaryShare() float64 {
 // replicaSetsOf lists the ReplicaSets a rollout owns, sorted by name.
 func (wl *workload) replicaSetsOf(ro *v1alpha1.Rollout) []types.NamespacedName {
 	var out []types.NamespacedName
-	for _, o := range wl.w.store.Objects(replicaSetGVK) {
-		if o.GetNamespace() != ro.Namespace {
-			continue
-		}
-		for _, ref := range o.GetOwnerReferences() {
-			if ref.UID == ro.UID {
-				out = append(out, client.ObjectKeyFromObject(o))
-				break
-			}
-		}
+	for _, o := range wl.w.store.OwnedBy(replicaSetGVK, ro.UID) { // the owner index, not a scan
+		out = append(out, client.ObjectKeyFromObject(o))
 	}
 	return out
 }

@@ -25,6 +25,7 @@ type pod struct {
 	rollout   string
 	hash      string
 	version   string
+	image     string
 	behaviour scenarios.Version
 	labels    map[string]string
 	ip        string
@@ -32,7 +33,15 @@ type pod struct {
 	ready     bool
 	readyAt   time.Time
 	gone      bool
-	metrics   *podMetrics
+	ctr       container
+	// metrics are the app's counters since its container started (nil before the first request).
+	metrics *podMetrics
+	// series are the pod's fakeprom series; they outlive container restarts, as labels do.
+	series *podSeries
+	// istio is the pod's sidecar (the istio preset); nginx its counters in the ingress
+	// controller, as stable and as canary (the nginx preset).
+	istio *istioSeries
+	nginx [2]*nginxCounter
 }
 
 // workload plays the ReplicaSet controller and the kubelet: it turns ReplicaSets into pods
@@ -45,6 +54,8 @@ type workload struct {
 	ips  int
 	// departed are pods deleted since the last scrape; their series get staleness markers.
 	departed []*pod
+	// sorted caches allPods until a pod is created or deleted.
+	sorted []*pod
 }
 
 func newWorkload(w *World) *workload {
@@ -134,6 +145,7 @@ func (wl *workload) createPod(rs *appsv1.ReplicaSet) {
 		rollout:   controllerName(rs),
 		hash:      rs.Labels[v1alpha1.DefaultRolloutUniqueLabelKey],
 		version:   version,
+		image:     firstImage(&tmpl),
 		behaviour: behaviour,
 		labels:    tmpl.Labels,
 		ip:        fmt.Sprintf("10.244.%d.%d", wl.ips/250, wl.ips%250+2),
@@ -141,7 +153,15 @@ func (wl *workload) createPod(rs *appsv1.ReplicaSet) {
 	}
 	wl.pods[sp.key] = sp
 	wl.byRS[sp.rs] = append(wl.byRS[sp.rs], sp)
-	wl.w.after(behaviour.Startup.Duration, func() { wl.markReady(sp) })
+	wl.sorted = nil
+	wl.startContainer(sp)
+}
+
+func firstImage(t *corev1.PodTemplateSpec) string {
+	if len(t.Spec.Containers) == 0 {
+		return ""
+	}
+	return t.Spec.Containers[0].Image
 }
 
 func controllerName(obj client.Object) string {
@@ -153,35 +173,12 @@ func controllerName(obj client.Object) string {
 
 // markReady is the kubelet reporting the container started and the readiness probe passing.
 func (wl *workload) markReady(p *pod) {
-	if p.gone || p.ready || wl.w.faults.blocksReadiness(p) {
+	if p.gone || p.ready || !p.ctr.running {
 		return
 	}
 	wl.w.traffic.accrue()
 	p.ready, p.readyAt = true, wl.w.now()
-	obj := &corev1.Pod{}
-	if err := wl.w.client.Get(wl.w.ctx, p.key, obj); err != nil {
-		return // deleted meanwhile
-	}
-	t := metav1.NewTime(wl.w.now())
-	obj.Status = corev1.PodStatus{
-		Phase:     corev1.PodRunning,
-		PodIP:     p.ip,
-		StartTime: &metav1.Time{Time: p.created},
-		Conditions: []corev1.PodCondition{
-			{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: t},
-			{Type: corev1.ContainersReady, Status: corev1.ConditionTrue, LastTransitionTime: t},
-		},
-	}
-	for _, c := range obj.Spec.Containers {
-		obj.Status.ContainerStatuses = append(obj.Status.ContainerStatuses, corev1.ContainerStatus{
-			Name: c.Name, Image: c.Image, Ready: true, Started: ptr.To(true),
-			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: t}},
-		})
-	}
-	if err := wl.w.client.Status().Update(wl.w.ctx, obj); err != nil {
-		wl.w.fail(fmt.Errorf("marking pod %s ready: %w", p.key, err))
-		return
-	}
+	wl.writePodStatus(p)
 	wl.w.traffic.invalidate()
 	wl.syncStatusSoon(p.rs)
 	if rs := wl.w.store.Peek(replicaSetGVK, p.rs); rs != nil {
@@ -203,6 +200,7 @@ func (wl *workload) podChanged(e memapi.Event) {
 	wl.w.traffic.accrue()
 	p.gone = true
 	delete(wl.pods, nn)
+	wl.sorted = nil
 	list := wl.byRS[p.rs]
 	for i, q := range list {
 		if q == p {
@@ -259,13 +257,24 @@ func (wl *workload) servingPods(nn types.NamespacedName) []*pod {
 	return out
 }
 
-// allPods returns every live pod, sorted by namespace and name.
+// allPods returns every live pod, sorted by namespace and name. The slice is cached until a pod
+// comes or goes: read it, never change it.
 func (wl *workload) allPods() []*pod {
+	if wl.sorted != nil {
+		return wl.sorted
+	}
 	out := make([]*pod, 0, len(wl.pods))
 	for _, p := range wl.pods {
 		out = append(out, p)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].key.String() < out[j].key.String() })
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].key, out[j].key
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+	wl.sorted = out
 	return out
 }
 

@@ -37,6 +37,9 @@ type World struct {
 	promQL *fakeprom.Server
 
 	controllers controllers
+	lat         latencyModel
+	presets     *presets
+	signals     *signals
 	work        *workload
 	traffic     *traffic
 	app         *app
@@ -55,8 +58,9 @@ type World struct {
 
 // controllers are the reconcilers the world drives, by the kind they reconcile.
 type controllers struct {
-	rollout  reconcile.Reconciler
-	analysis reconcile.Reconciler
+	rollout    reconcile.Reconciler
+	analysis   reconcile.Reconciler
+	experiment reconcile.Reconciler
 }
 
 // New builds the world for a scenario: the API with the scenario's manifests applied at time
@@ -75,7 +79,10 @@ func New(ctx context.Context, sc *scenarios.Scenario, seed int64) (*World, error
 	w.client = w.store.Client()
 	w.prom = fakeprom.NewStore()
 	w.promQL = fakeprom.NewServer(w.prom, fakeprom.WithNow(w.clock.Now))
+	w.lat = newLatencyModel(sc.Spec.Metrics.Preset)
 	w.obs = newObserver(w)
+	w.signals = newSignals(w)
+	w.presets = newPresets(w)
 	w.work = newWorkload(w)
 	w.traffic = newTraffic(w)
 	w.app = newApp(w)
@@ -176,6 +183,8 @@ func (w *World) enqueue(kind string, nn types.NamespacedName, d time.Duration) {
 		r = w.controllers.rollout
 	case kindAnalysisRun:
 		r = w.controllers.analysis
+	case kindExperiment:
+		r = w.controllers.experiment
 	default:
 		return
 	}
@@ -199,6 +208,7 @@ const (
 	kindReplicaSet  = "ReplicaSet"
 	kindPod         = "Pod"
 	kindService     = "Service"
+	kindExperiment  = "Experiment"
 )
 
 // onChange is called after every write to the API, as an informer's handlers would be.
@@ -212,14 +222,25 @@ func (w *World) onChange(e memapi.Event) {
 	case kindAnalysisRun:
 		w.enqueue(kindAnalysisRun, nn, 0)
 		w.enqueueOwner(obj, kindRollout)
+		w.enqueueOwner(obj, kindExperiment) // experiments' analyses
 	case kindReplicaSet:
 		w.work.replicaSetChanged(e)
 		w.enqueueOwner(obj, kindRollout)
+		w.enqueueOwner(obj, kindExperiment) // experiments' ReplicaSets
 	case kindPod:
 		w.work.podChanged(e)
+		w.resyncAfterPodDeleted(e) // the ReplicaSet controller replaces a deleted pod
 	case kindService:
 		w.traffic.invalidate()
 		w.enqueueRolloutsInNamespace(nn.Namespace)
+	// The Experiment controller, and the objects traffic routers write (read by the traffic model).
+	case kindExperiment:
+		w.enqueue(kindExperiment, nn, 0)
+		w.enqueueOwner(obj, kindRollout)
+	case kindIngress, kindVirtualService, kindDestinationRule, kindTrafficSplit, kindHTTPRoute:
+		w.traffic.invalidate()
+	case kindDeployment:
+		w.enqueueRolloutsInNamespace(nn.Namespace) // workloadRef templates
 	}
 	w.obs.onChange(e)
 }

@@ -3,14 +3,15 @@ package ops
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -203,71 +204,101 @@ func SetImage(ctx context.Context, c client.Client, key types.NamespacedName, co
 	return c.Update(ctx, ro)
 }
 
-// Undo puts back the pod template of a revision (0: the one before the current), as
-// `kubectl argo rollouts undo [--to-revision N]` does.
+// Undo puts back the pod template of a revision (0: the one before the newest), as
+// `kubectl argo rollouts undo [--to-revision N]` does: a JSON patch replacing spec.template (of
+// the Rollout, or of its workloadRef Deployment) with the ReplicaSet's template without its
+// pod-template hash. It returns the plugin's message.
 func Undo(ctx context.Context, c client.Client, key types.NamespacedName, toRevision int64) (string, error) {
 	ro, err := get(ctx, c, key)
 	if err != nil {
 		return "", err
 	}
-	var list appsv1.ReplicaSetList
-	if err := c.List(ctx, &list, client.InNamespace(key.Namespace)); err != nil {
+	target, err := revisionReplicaSet(ctx, c, ro, toRevision)
+	if err != nil {
 		return "", err
-	}
-	type rev struct {
-		n  int64
-		rs *appsv1.ReplicaSet
-	}
-	var revs []rev
-	for i := range list.Items {
-		rs := &list.Items[i]
-		if !ownedBy(rs, ro) {
-			continue
-		}
-		n, err := strconv.ParseInt(rs.Annotations[RevisionAnnotation], 10, 64)
-		if err != nil {
-			continue
-		}
-		revs = append(revs, rev{n, rs})
-	}
-	sort.Slice(revs, func(i, j int) bool { return revs[i].n > revs[j].n })
-	var target *appsv1.ReplicaSet
-	switch {
-	case toRevision == 0 && len(revs) >= 2:
-		target = revs[1].rs
-	case toRevision > 0:
-		for _, r := range revs {
-			if r.n == toRevision {
-				target = r.rs
-			}
-		}
-	}
-	if target == nil {
-		if toRevision == 0 {
-			return "", fmt.Errorf("no rollout history found")
-		}
-		return "", fmt.Errorf("unable to find specified revision %d in history", toRevision)
 	}
 	tmpl := target.Spec.Template.DeepCopy()
 	delete(tmpl.Labels, v1alpha1.DefaultRolloutUniqueLabelKey)
-	ro.Spec.Template = *tmpl
-	if err := c.Update(ctx, ro); err != nil {
-		if apierrors.IsConflict(err) {
-			return "", fmt.Errorf("failed restoring revision %d: %v", toRevision, err)
-		}
-		return "", err
+	current := ro.Spec.Template.DeepCopy()
+	delete(current.Labels, v1alpha1.DefaultRolloutUniqueLabelKey)
+	if ro.Spec.WorkloadRef == nil && apiequality.Semantic.DeepDerivative(current, tmpl) {
+		return fmt.Sprintf(MsgUndoSkipped, toRevision), nil
 	}
-	return fmt.Sprintf("rollout '%s' undo", ro.Name), nil
+	patch, err := json.Marshal([]map[string]any{{"op": "replace", "path": "/spec/template", "value": tmpl}})
+	if err != nil {
+		return "", fmt.Errorf("failed restoring revision %d: %v", toRevision, err)
+	}
+	var obj client.Object = ro
+	if ref := ro.Spec.WorkloadRef; ref != nil {
+		if ref.Kind != "Deployment" {
+			return "", fmt.Errorf("failed restoring revision %d: workload of type %s is not supported", toRevision, ref.Kind)
+		}
+		obj = &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ro.Namespace, Name: ref.Name}}
+	}
+	if err := c.Patch(ctx, obj, client.RawPatch(types.JSONPatchType, patch)); err != nil {
+		return "", fmt.Errorf("failed restoring revision %d: %v", toRevision, err)
+	}
+	return fmt.Sprintf(MsgUndone, ro.Name), nil
+}
+
+// Messages of `undo`.
+const (
+	MsgUndone      = "rollout '%s' undo"
+	MsgUndoSkipped = "skipped rollback (current template already matches revision %d)"
+)
+
+// revisionReplicaSet finds the Rollout's ReplicaSet of a revision, or with 0 the second newest.
+func revisionReplicaSet(ctx context.Context, c client.Client, ro *v1alpha1.Rollout, toRevision int64) (*appsv1.ReplicaSet, error) {
+	var list appsv1.ReplicaSetList
+	opts := []client.ListOption{client.InNamespace(ro.Namespace)}
+	if ro.Spec.Selector != nil {
+		if sel, err := metav1.LabelSelectorAsSelector(ro.Spec.Selector); err == nil {
+			opts = append(opts, client.MatchingLabelsSelector{Selector: sel})
+		}
+	}
+	if err := c.List(ctx, &list, opts...); err != nil {
+		return nil, fmt.Errorf("failed to retrieve replica sets from rollout %s: %v", ro.Name, err)
+	}
+	var latest, previous *appsv1.ReplicaSet
+	latestRev, previousRev := int64(-1), int64(-1)
+	for i := range list.Items {
+		rs := &list.Items[i]
+		if !metav1.IsControlledBy(rs, ro) {
+			continue
+		}
+		v, err := revision(rs)
+		if err != nil {
+			continue
+		}
+		switch {
+		case toRevision > 0:
+			if v == toRevision {
+				return rs, nil
+			}
+		case latestRev < v:
+			previous, previousRev = latest, latestRev
+			latest, latestRev = rs, v
+		case previousRev < v:
+			previous, previousRev = rs, v
+		}
+	}
+	if toRevision > 0 {
+		return nil, fmt.Errorf("unable to find specified revision %v in history", toRevision)
+	}
+	if previous == nil {
+		return nil, fmt.Errorf("no revision found for rollout %q", ro.Name)
+	}
+	return previous, nil
+}
+
+// revision is a ReplicaSet's revision annotation; 0 without one.
+func revision(rs *appsv1.ReplicaSet) (int64, error) {
+	v, ok := rs.Annotations[RevisionAnnotation]
+	if !ok {
+		return 0, nil
+	}
+	return strconv.ParseInt(v, 10, 64)
 }
 
 // RevisionAnnotation holds a ReplicaSet's revision number.
 const RevisionAnnotation = "rollout.argoproj.io/revision"
-
-func ownedBy(rs *appsv1.ReplicaSet, ro *v1alpha1.Rollout) bool {
-	for _, ref := range rs.OwnerReferences {
-		if ref.UID == ro.UID {
-			return true
-		}
-	}
-	return false
-}

@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -22,31 +23,46 @@ func (c *rolloutContext) reconcileAnalysisRuns() error {
 	initialDeploy := ro.Status.StableRS == ""
 	if aborted || ro.Status.PromoteFull || rollbackToScaleDownDelay || initialDeploy || c.isRollbackWithinWindow() {
 		c.setCurrentAnalysisRuns(c.currentArs)
-		c.terminateRuns(c.currentArs.step, c.currentArs.background)
+		c.terminateRuns(c.currentArs.all()...)
 		c.terminateRuns(c.otherArs...)
 		return nil
 	}
 
 	var next currentRuns
 	var err error
-	if next.step, err = c.reconcileStepBasedAnalysisRun(); err != nil {
-		return err
+	if ro.Spec.Strategy.Canary != nil {
+		if next.step, err = c.reconcileStepBasedAnalysisRun(); err != nil {
+			return err
+		}
+		if next.background, err = c.reconcileBackgroundAnalysisRun(); err != nil {
+			return err
+		}
 	}
-	if next.background, err = c.reconcileBackgroundAnalysisRun(); err != nil {
-		return err
+	if ro.Spec.Strategy.BlueGreen != nil {
+		if next.prePromotion, err = c.reconcilePrePromotionAnalysisRun(); err != nil {
+			return err
+		}
+		c.pauseOrAbortForBlueGreen(next.prePromotion, MsgPrePromotionAnalysisFail)
+		if next.postPromotion, err = c.reconcilePostPromotionAnalysisRun(); err != nil {
+			return err
+		}
+		c.pauseOrAbortForBlueGreen(next.postPromotion, MsgPostPromotionAnalysisFail)
 	}
 	c.setCurrentAnalysisRuns(next)
 
 	// A run that is current again (read from a stale cache) is not terminated.
+	current := next.all()
 	var others []*v1alpha1.AnalysisRun
 	for _, ar := range c.otherArs {
-		if (next.step == nil || ar.Name != next.step.Name) && (next.background == nil || ar.Name != next.background.Name) {
+		if !slices.ContainsFunc(current, func(cur *v1alpha1.AnalysisRun) bool { return cur.Name == ar.Name }) {
 			others = append(others, ar)
 		}
 	}
 	c.terminateRuns(others...)
 	c.plan.arDelete = append(c.plan.arDelete, runsToDelete(others, c.allRSs, successfulRunHistoryLimit(ro), unsuccessfulRunHistoryLimit(ro))...)
 
+	c.emitRunStatusChange(ro.Status.BlueGreen.PostPromotionAnalysisRunStatus, next.postPromotion, v1alpha1.RolloutTypePostPromotionLabel)
+	c.emitRunStatusChange(ro.Status.BlueGreen.PrePromotionAnalysisRunStatus, next.prePromotion, v1alpha1.RolloutTypePrePromotionLabel)
 	c.emitRunStatusChange(ro.Status.Canary.CurrentStepAnalysisRunStatus, next.step, v1alpha1.RolloutTypeStepLabel)
 	c.emitRunStatusChange(ro.Status.Canary.CurrentBackgroundAnalysisRunStatus, next.background, v1alpha1.RolloutTypeBackgroundRunLabel)
 	return nil
@@ -60,6 +76,12 @@ func (c *rolloutContext) setCurrentAnalysisRuns(runs currentRuns) {
 	}
 	if ar := runs.step; ar != nil {
 		c.newStatus.Canary.CurrentStepAnalysisRunStatus = &v1alpha1.RolloutAnalysisRunStatus{Name: ar.Name, Status: ar.Status.Phase, Message: ar.Status.Message}
+	}
+	if ar := runs.prePromotion; ar != nil {
+		c.newStatus.BlueGreen.PrePromotionAnalysisRunStatus = &v1alpha1.RolloutAnalysisRunStatus{Name: ar.Name, Status: ar.Status.Phase, Message: ar.Status.Message}
+	}
+	if ar := runs.postPromotion; ar != nil {
+		c.newStatus.BlueGreen.PostPromotionAnalysisRunStatus = &v1alpha1.RolloutAnalysisRunStatus{Name: ar.Name, Status: ar.Status.Phase, Message: ar.Status.Message}
 	}
 }
 
@@ -225,4 +247,100 @@ func runsToDelete(ars []*v1alpha1.AnalysisRun, allRSs []*appsv1.ReplicaSet, limi
 		}
 	}
 	return out
+}
+
+// Blue-green analyses (Argo's reconcilePrePromotionAnalysisRun and reconcilePostPromotionAnalysisRun).
+
+func (c *rolloutContext) reconcilePrePromotionAnalysisRun() (*v1alpha1.AnalysisRun, error) {
+	ro := c.ro
+	cur := c.currentArs.prePromotion
+	pre := ro.Spec.Strategy.BlueGreen.PrePromotionAnalysis
+	if pre == nil || len(pre.Templates) == 0 {
+		c.terminateRuns(cur)
+		return nil, nil
+	}
+	if skipPrePromotionAnalysis(ro, c.newRS, cur) {
+		c.terminateRuns(cur)
+		return cur, nil
+	}
+	if hasPauseReason(ro.Status.PauseConditions, v1alpha1.PauseReasonInconclusiveAnalysis) {
+		return cur, nil
+	}
+	if needsNewAnalysisRun(cur, ro) {
+		labels := map[string]string{
+			v1alpha1.DefaultRolloutUniqueLabelKey: podHashOf(c.newRS),
+			v1alpha1.RolloutTypeLabel:             v1alpha1.RolloutTypePrePromotionLabel,
+		}
+		return c.planAnalysisRun(pre, infixPrePromotion, labels)
+	}
+	return cur, nil
+}
+
+func (c *rolloutContext) reconcilePostPromotionAnalysisRun() (*v1alpha1.AnalysisRun, error) {
+	ro := c.ro
+	cur := c.currentArs.postPromotion
+	post := ro.Spec.Strategy.BlueGreen.PostPromotionAnalysis
+	if post == nil || len(post.Templates) == 0 {
+		c.terminateRuns(cur)
+		return nil, nil
+	}
+	if skipPostPromotionAnalysis(ro, c.newRS, cur) {
+		c.terminateRuns(cur)
+		return cur, nil
+	}
+	if hasPauseReason(ro.Status.PauseConditions, v1alpha1.PauseReasonInconclusiveAnalysis) {
+		return cur, nil
+	}
+	if needsNewAnalysisRun(cur, ro) {
+		labels := map[string]string{
+			v1alpha1.DefaultRolloutUniqueLabelKey: podHashOf(c.newRS),
+			v1alpha1.RolloutTypeLabel:             v1alpha1.RolloutTypePostPromotionLabel,
+		}
+		return c.planAnalysisRun(post, infixPostPromotion, labels)
+	}
+	return cur, nil
+}
+
+// skipPrePromotionAnalysis: nothing to analyse before the switch when the new ReplicaSet is already
+// stable or active, on a first deploy, or before the preview is fully up (a run already started
+// goes on).
+func skipPrePromotionAnalysis(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, cur *v1alpha1.AnalysisRun) bool {
+	hash := podHashOf(newRS)
+	active := ro.Status.BlueGreen.ActiveSelector
+	if ro.Status.StableRS == hash || active == "" || active == hash || hash == "" {
+		return true
+	}
+	if cur != nil {
+		return false
+	}
+	if preview := ro.Spec.Strategy.BlueGreen.PreviewReplicaCount; preview != nil {
+		return rsReplicas(newRS) != *preview || newRS.Status.AvailableReplicas != *preview
+	}
+	return !isSaturated(ro, newRS)
+}
+
+// skipPostPromotionAnalysis: nothing to analyse after the switch until the active Service selects
+// the new ReplicaSet, nor once it is stable.
+func skipPostPromotionAnalysis(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet, cur *v1alpha1.AnalysisRun) bool {
+	hash := podHashOf(newRS)
+	if ro.Status.StableRS == hash || ro.Status.BlueGreen.ActiveSelector != hash || hash == "" {
+		return true
+	}
+	if cur != nil {
+		return false
+	}
+	return !isSaturated(ro, newRS)
+}
+
+// pauseOrAbortForBlueGreen pauses on an inconclusive run and aborts on a failed one.
+func (c *rolloutContext) pauseOrAbortForBlueGreen(ar *v1alpha1.AnalysisRun, failed string) {
+	if ar == nil {
+		return
+	}
+	switch ar.Status.Phase {
+	case v1alpha1.AnalysisPhaseInconclusive:
+		c.pause.addPause(v1alpha1.PauseReasonInconclusiveAnalysis)
+	case v1alpha1.AnalysisPhaseError, v1alpha1.AnalysisPhaseFailed:
+		c.pause.addAbortWith(withRunMessage(failed, ar))
+	}
 }

@@ -35,6 +35,16 @@ type plan struct {
 	arCreate    []*v1alpha1.AnalysisRun
 	arDelete    []*v1alpha1.AnalysisRun
 
+	exCreate    []*v1alpha1.Experiment
+	exTerminate []*v1alpha1.Experiment
+	exDelete    []*v1alpha1.Experiment
+
+	podPatches []podPatch
+	podDeletes []*corev1.Pod
+
+	// workloadReplicas is the new size of the workloadRef's Deployment, when it changes.
+	workloadReplicas *int32
+
 	// status is the complete new status; written only when it differs from the one read.
 	status *v1alpha1.RolloutStatus
 	// statusEvents are emitted only when the status write changed something.
@@ -48,12 +58,25 @@ type event struct {
 	message string
 }
 
-// rsPatch is a change to one ReplicaSet: its size, minReadySeconds and annotations.
+// rsPatch is a change to one ReplicaSet: its size, minReadySeconds and annotations, and its pod
+// template's metadata and affinity.
 type rsPatch struct {
 	rs              *appsv1.ReplicaSet
 	replicas        *int32
 	minReadySeconds *int32
 	annotations     map[string]*string // nil value removes the key
+
+	templateLabels      map[string]*string
+	templateAnnotations map[string]*string
+	affinity            *corev1.Affinity
+	affinitySet         bool
+}
+
+// podPatch changes a pod's labels and annotations (nil values remove keys).
+type podPatch struct {
+	pod         *corev1.Pod
+	labels      map[string]*string
+	annotations map[string]*string
 }
 
 type svcPatch struct {
@@ -133,11 +156,50 @@ func (c *rolloutContext) apply() error {
 		if err := cl.Patch(ctx, target, rawMergePatch(x.body())); err != nil {
 			return fmt.Errorf("updating replicaset %s: %w", x.rs.Name, err)
 		}
+		if x.affinitySet {
+			// A merge patch cannot replace an object; a JSON patch can.
+			op := []map[string]any{{"op": "add", "path": "/spec/template/spec/affinity", "value": x.affinity}}
+			if x.affinity == nil {
+				op = []map[string]any{{"op": "remove", "path": "/spec/template/spec/affinity"}}
+			}
+			data, err := json.Marshal(op)
+			if err != nil {
+				return err
+			}
+			if err := cl.Patch(ctx, target, client.RawPatch(types.JSONPatchType, data)); err != nil {
+				return fmt.Errorf("updating affinity of replicaset %s: %w", x.rs.Name, err)
+			}
+		}
 	}
 	for _, rs := range p.rsDeletes {
 		target := &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Namespace: rs.Namespace, Name: rs.Name, UID: rs.UID}}
 		if err := cl.Delete(ctx, target); err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("deleting replicaset %s: %w", rs.Name, err)
+		}
+	}
+	for _, pp := range p.podPatches {
+		meta := map[string]any{}
+		if len(pp.labels) > 0 {
+			meta["labels"] = pp.labels
+		}
+		if len(pp.annotations) > 0 {
+			meta["annotations"] = pp.annotations
+		}
+		target := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: pp.pod.Namespace, Name: pp.pod.Name}}
+		if err := cl.Patch(ctx, target, rawMergePatch(map[string]any{"metadata": meta})); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("syncing ephemeral metadata to pod %s: %w", pp.pod.Name, err)
+		}
+	}
+	for _, pod := range p.podDeletes {
+		target := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID}}
+		if err := cl.Delete(ctx, target); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("restarting pod %s: %w", pod.Name, err)
+		}
+	}
+	if n := p.workloadReplicas; n != nil && c.workload != nil {
+		target := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: c.workload.Namespace, Name: c.workload.Name}}
+		if err := cl.Patch(ctx, target, rawMergePatch(map[string]any{"spec": map[string]any{"replicas": *n}})); err != nil {
+			return fmt.Errorf("scaling deployment %s: %w", c.workload.Name, err)
 		}
 	}
 	for _, sp := range p.svcPatches {
@@ -148,6 +210,27 @@ func (c *rolloutContext) apply() error {
 		target := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: sp.svc.Namespace, Name: sp.svc.Name}}
 		if err := cl.Patch(ctx, target, rawMergePatch(body)); err != nil {
 			return fmt.Errorf("switching selector of service %s: %w", sp.svc.Name, err)
+		}
+	}
+	for _, ex := range p.exTerminate {
+		body := map[string]any{"spec": map[string]any{"terminate": true}}
+		target := &v1alpha1.Experiment{ObjectMeta: metav1.ObjectMeta{Namespace: ex.Namespace, Name: ex.Name}}
+		if err := cl.Patch(ctx, target, rawMergePatch(body)); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("terminating experiment %s: %w", ex.Name, err)
+		}
+	}
+	for _, ex := range p.exCreate {
+		if err := c.createExperiment(ex); err != nil {
+			return err
+		}
+	}
+	for _, ex := range p.exDelete {
+		if ex.DeletionTimestamp != nil {
+			continue
+		}
+		target := &v1alpha1.Experiment{ObjectMeta: metav1.ObjectMeta{Namespace: ex.Namespace, Name: ex.Name, UID: ex.UID}}
+		if err := cl.Delete(ctx, target); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deleting experiment %s: %w", ex.Name, err)
 		}
 	}
 	for _, ar := range p.arTerminate {
@@ -230,6 +313,16 @@ func (x *rsPatch) body() map[string]any {
 	}
 	if x.minReadySeconds != nil {
 		spec["minReadySeconds"] = *x.minReadySeconds
+	}
+	tmeta := map[string]any{}
+	if len(x.templateLabels) > 0 {
+		tmeta["labels"] = x.templateLabels
+	}
+	if len(x.templateAnnotations) > 0 {
+		tmeta["annotations"] = x.templateAnnotations
+	}
+	if len(tmeta) > 0 {
+		spec["template"] = map[string]any{"metadata": tmeta}
 	}
 	if len(spec) > 0 {
 		body["spec"] = spec

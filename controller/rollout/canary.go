@@ -2,6 +2,7 @@ package rollout
 
 import (
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/canarydrill/canarydrill/api/v1alpha1"
 )
@@ -15,12 +16,27 @@ func (c *rolloutContext) rolloutCanary() error {
 		c.syncRolloutStatusCanary()
 		return nil
 	}
+	restarted, err := c.reconcilePodRestarts()
+	if err != nil {
+		return err
+	}
+	if restarted > 0 {
+		// The availability counts do not show the pods just deleted yet; scaling on them could
+		// take too many pods away, so the next reconcile goes on.
+		return nil
+	}
+	if err := c.reconcileEphemeralMetadata(); err != nil {
+		return err
+	}
 	c.reconcileRevisionHistoryLimit(c.otherRSs)
 	c.reconcileStableAndCanaryService()
 	if err := c.reconcileTrafficRouting(); err != nil {
 		return err
 	}
-	err := c.reconcileAnalysisRuns()
+	if err := c.reconcileExperiments(); err != nil {
+		return err
+	}
+	err = c.reconcileAnalysisRuns()
 	if c.pause.hasAddPause() {
 		// An inconclusive run paused the Rollout.
 		c.syncRolloutStatusCanary()
@@ -83,8 +99,11 @@ func (c *rolloutContext) reconcileCanaryStableReplicaSet() bool {
 	return scaled
 }
 
-// newRSReplicas is the size the new ReplicaSet should have now.
+// newRSReplicas is the size the new ReplicaSet should have now (Argo's NewRSNewReplicas).
 func (c *rolloutContext) newRSReplicas() int32 {
+	if c.ro.Spec.Strategy.BlueGreen != nil {
+		return c.blueGreenNewRSReplicas()
+	}
 	if c.ro.Spec.Strategy.Canary.TrafficRouting == nil {
 		n, _ := BasicCanaryReplicaCounts(c.ro, c.newRS, c.stableRS, c.otherRSs)
 		return n
@@ -121,7 +140,24 @@ func (c *rolloutContext) reconcileNewReplicaSet() bool {
 		}
 	}
 	scaled, _ := c.scaleReplicaSet(c.newRS, count)
+	c.scaleWorkloadProgressively(count)
 	return scaled
+}
+
+// scaleWorkloadProgressively moves the workloadRef's pods over as the first revision comes up
+// (scaleDown: progressively): to zero once Healthy, else to spec.replicas less the ready pods.
+func (c *rolloutContext) scaleWorkloadProgressively(newCount int32) {
+	ref := c.ro.Spec.WorkloadRef
+	if ref == nil || ref.ScaleDown != v1alpha1.ScaleDownProgressively || revisionOrZero(c.newRS) != 1 {
+		return
+	}
+	if c.ro.Status.Phase == v1alpha1.RolloutPhaseHealthy {
+		c.scaleWorkload(0)
+		return
+	}
+	if c.ro.Status.ReadyReplicas > 0 || rsReplicas(c.newRS) > newCount {
+		c.scaleWorkload(replicasOrDefault(c.ro.Spec.Replicas) - c.ro.Status.ReadyReplicas)
+	}
 }
 
 // shouldDelayScaleDownOnAbort reports whether an aborted canary waits for
@@ -153,6 +189,9 @@ func (c *rolloutContext) reconcileOtherReplicaSets() bool {
 	}
 	if sumSpecReplicas(active) == 0 {
 		return false
+	}
+	if c.ro.Spec.Strategy.BlueGreen != nil {
+		return c.scaleDownOldReplicaSetsForBlueGreen(active)
 	}
 	return c.scaleDownOldReplicaSetsForCanary(active) > 0
 }
@@ -274,7 +313,21 @@ func (c *rolloutContext) isReplicaSetReferenced(rs *appsv1.ReplicaSet) bool {
 	if w := st.Canary.Weights; w != nil && (hash == w.Canary.PodTemplateHash || hash == w.Stable.PodTemplateHash) {
 		return true
 	}
-	return selectorHash(c.canarySvc) == hash || selectorHash(c.stableSvc) == hash
+	for _, svc := range [...]*corev1.Service{c.canarySvc, c.stableSvc, c.activeSvc, c.previewSvc} {
+		if selectorHash(svc) == hash {
+			return true
+		}
+	}
+	// Subset-split routers select pods by hash themselves.
+	_ = c.buildRouters()
+	for _, r := range c.routers {
+		if hr, ok := r.(HashReferencer); ok {
+			if referenced, err := hr.ReferencesHash(c.ctx, hash); err != nil || referenced {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // completedCurrentCanaryStep reports whether the current step is done: the pause is over, the
@@ -300,8 +353,7 @@ func (c *rolloutContext) completedCurrentCanaryStep() bool {
 		w := c.newStatus.Canary.Weights
 		return w == nil || w.Verified == nil || *w.Verified
 	case step.Experiment != nil:
-		// Experiments are not run yet; the step waits.
-		return false
+		return c.currentEx != nil && c.currentEx.Status.Phase == v1alpha1.AnalysisPhaseSuccessful
 	case step.Analysis != nil:
 		ar := c.currentArs.step
 		return ar != nil && ar.Status.Phase == v1alpha1.AnalysisPhaseSuccessful

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/canarydrill/canarydrill/api/v1alpha1"
@@ -36,8 +37,10 @@ type rolloutContext struct {
 	stepHash string
 	// selector is spec.selector as status.selector shows it.
 	selector string
-	// refsValid is true when the Services and AnalysisTemplates the spec names were found before.
+	// refsValid is true when the templates and router objects the spec names were checked before.
 	refsValid bool
+	// specErr is the first problem ValidateRollout finds in the spec.
+	specErr *field.Error
 
 	allRSs   []*appsv1.ReplicaSet
 	newRS    *appsv1.ReplicaSet
@@ -48,10 +51,20 @@ type rolloutContext struct {
 	currentArs currentRuns
 	otherArs   []*v1alpha1.AnalysisRun
 
-	stableSvc *corev1.Service
-	canarySvc *corev1.Service
+	currentEx *v1alpha1.Experiment
+	otherExs  []*v1alpha1.Experiment
 
-	routers []TrafficRouter
+	stableSvc  *corev1.Service
+	canarySvc  *corev1.Service
+	activeSvc  *corev1.Service
+	previewSvc *corev1.Service
+
+	// workload is the Deployment of spec.workloadRef, whose template the Rollout runs.
+	workload *appsv1.Deployment
+
+	routers      []TrafficRouter
+	routersBuilt bool
+	routersErr   error
 
 	newStatus v1alpha1.RolloutStatus
 	pause     pauseContext
@@ -60,13 +73,26 @@ type rolloutContext struct {
 
 // currentRuns are the runs named in the Rollout's status.
 type currentRuns struct {
-	step       *v1alpha1.AnalysisRun
-	background *v1alpha1.AnalysisRun
+	step          *v1alpha1.AnalysisRun
+	background    *v1alpha1.AnalysisRun
+	prePromotion  *v1alpha1.AnalysisRun
+	postPromotion *v1alpha1.AnalysisRun
 }
 
-// gather reads the Rollout's ReplicaSets, AnalysisRuns and Services: one List of each owned kind,
-// filtered by controller reference, and a Get per referenced Service.
-func (r *Reconciler) gather(ctx context.Context, ro *v1alpha1.Rollout) (*rolloutContext, error) {
+// all lists the runs that are set.
+func (r currentRuns) all() []*v1alpha1.AnalysisRun {
+	var out []*v1alpha1.AnalysisRun
+	for _, ar := range []*v1alpha1.AnalysisRun{r.step, r.background, r.prePromotion, r.postPromotion} {
+		if ar != nil {
+			out = append(out, ar)
+		}
+	}
+	return out
+}
+
+// gather reads the Rollout's ReplicaSets, AnalysisRuns, Experiments and Services: one List of each
+// owned kind, filtered by controller reference, and a Get per referenced Service.
+func (r *Reconciler) gather(ctx context.Context, ro *v1alpha1.Rollout, workload *appsv1.Deployment) (*rolloutContext, error) {
 	now := r.Clock.Now()
 	c := &rolloutContext{
 		r:          r,
@@ -76,7 +102,8 @@ func (r *Reconciler) gather(ctx context.Context, ro *v1alpha1.Rollout) (*rollout
 		now:        now,
 		// The API keeps timestamps to the second; deciding with the same precision keeps a
 		// reconcile's in-memory view equal to what the next reconcile reads back.
-		metaNow: metav1.NewTime(now.Truncate(time.Second)),
+		metaNow:  metav1.NewTime(now.Truncate(time.Second)),
+		workload: workload,
 	}
 	c.pause.ro = ro
 	c.pause.now = c.metaNow
@@ -105,8 +132,24 @@ func (r *Reconciler) gather(ctx context.Context, ro *v1alpha1.Rollout) (*rollout
 	slices.SortFunc(ars, func(a, b *v1alpha1.AnalysisRun) int { return strings.Compare(a.Name, b.Name) })
 	c.currentArs, c.otherArs = splitCurrentRuns(ars, ro)
 
+	var exList v1alpha1.ExperimentList
+	if err := r.Client.List(ctx, &exList, client.InNamespace(ro.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+		return nil, err
+	}
+	for i := range exList.Items {
+		ex := &exList.Items[i]
+		if !ownedBy(&ex.ObjectMeta, ro) {
+			continue
+		}
+		if ex.Name == ro.Status.Canary.CurrentExperiment {
+			c.currentEx = ex
+		} else {
+			c.otherExs = append(c.otherExs, ex)
+		}
+	}
+
+	var err error
 	if cs := ro.Spec.Strategy.Canary; cs != nil {
-		var err error
 		if c.stableSvc, err = r.getService(ctx, ro.Namespace, cs.StableService); err != nil {
 			return nil, err
 		}
@@ -114,9 +157,22 @@ func (r *Reconciler) gather(ctx context.Context, ro *v1alpha1.Rollout) (*rollout
 			return nil, err
 		}
 	}
+	if bg := ro.Spec.Strategy.BlueGreen; bg != nil {
+		if c.activeSvc, err = r.getService(ctx, ro.Namespace, bg.ActiveService); err != nil {
+			return nil, err
+		}
+		if c.previewSvc, err = r.getService(ctx, ro.Namespace, bg.PreviewService); err != nil {
+			return nil, err
+		}
+	}
 
-	d := r.hashes.derive(ro)
-	c.podHash, c.stepHash, c.selector, c.refsValid = d.podHash, d.stepHash, d.selector, d.refsValid
+	key := ro.ResourceVersion
+	if workload != nil {
+		// The template comes from the Deployment: its version is part of what the hashes depend on.
+		key += "/" + workload.ResourceVersion
+	}
+	d := r.hashes.derive(ro, key)
+	c.podHash, c.stepHash, c.selector, c.refsValid, c.specErr = d.podHash, d.stepHash, d.selector, d.refsValid, d.specErr
 	c.classifyReplicaSets()
 	return c, nil
 }
@@ -210,19 +266,24 @@ func podHashOf(rs *appsv1.ReplicaSet) string {
 func splitCurrentRuns(ars []*v1alpha1.AnalysisRun, ro *v1alpha1.Rollout) (currentRuns, []*v1alpha1.AnalysisRun) {
 	var cur currentRuns
 	var others []*v1alpha1.AnalysisRun
-	stepName, bgName := "", ""
-	if s := ro.Status.Canary.CurrentStepAnalysisRunStatus; s != nil {
-		stepName = s.Name
+	name := func(s *v1alpha1.RolloutAnalysisRunStatus) string {
+		if s == nil {
+			return ""
+		}
+		return s.Name
 	}
-	if s := ro.Status.Canary.CurrentBackgroundAnalysisRunStatus; s != nil {
-		bgName = s.Name
-	}
+	stepName, bgName := name(ro.Status.Canary.CurrentStepAnalysisRunStatus), name(ro.Status.Canary.CurrentBackgroundAnalysisRunStatus)
+	preName, postName := name(ro.Status.BlueGreen.PrePromotionAnalysisRunStatus), name(ro.Status.BlueGreen.PostPromotionAnalysisRunStatus)
 	for _, ar := range ars {
 		switch ar.Name {
 		case stepName:
 			cur.step = ar
 		case bgName:
 			cur.background = ar
+		case preName:
+			cur.prePromotion = ar
+		case postName:
+			cur.postPromotion = ar
 		default:
 			others = append(others, ar)
 		}

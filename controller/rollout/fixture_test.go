@@ -17,6 +17,7 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/canarydrill/canarydrill/api/scheme"
@@ -48,10 +49,26 @@ var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 func newFixture(t *testing.T, ro *v1alpha1.Rollout, objs ...client.Object) *fixture {
 	t.Helper()
 	all := append([]client.Object{ro}, objs...)
-	c := fake.NewClientBuilder().WithScheme(scheme.New()).
-		WithStatusSubresource(&v1alpha1.Rollout{}, &v1alpha1.AnalysisRun{}).
-		WithObjects(all...).Build()
+	// Objects get UIDs as from an API server (the fake client gives none).
 	clk := clocktesting.NewFakeClock(epoch)
+	setUID := func(o client.Object) {
+		if o.GetUID() == "" {
+			o.SetUID(types.UID("uid-" + o.GetName()))
+		}
+		if ts := o.GetCreationTimestamp(); ts.IsZero() {
+			o.SetCreationTimestamp(metav1.NewTime(clk.Now()))
+		}
+	}
+	for _, o := range all {
+		setUID(o)
+	}
+	c := fake.NewClientBuilder().WithScheme(scheme.New()).
+		WithStatusSubresource(&v1alpha1.Rollout{}, &v1alpha1.AnalysisRun{}, &v1alpha1.Experiment{}).
+		WithObjects(all...).
+		WithInterceptorFuncs(interceptor.Funcs{Create: func(ctx context.Context, c client.WithWatch, o client.Object, opts ...client.CreateOption) error {
+			setUID(o)
+			return c.Create(ctx, o, opts...)
+		}}).Build()
 	rec := record.NewFakeRecorder(10000)
 	return &fixture{
 		t: t, ctx: context.Background(), c: c, clock: clk, rec: rec,
@@ -159,9 +176,19 @@ func (f *fixture) fingerprint() string {
 	var rss appsv1.ReplicaSetList
 	var ars v1alpha1.AnalysisRunList
 	var svcs corev1.ServiceList
+	var exs v1alpha1.ExperimentList
+	var pods corev1.PodList
 	require.NoError(f.t, f.c.List(f.ctx, &rss))
 	require.NoError(f.t, f.c.List(f.ctx, &ars))
 	require.NoError(f.t, f.c.List(f.ctx, &svcs))
+	require.NoError(f.t, f.c.List(f.ctx, &exs))
+	require.NoError(f.t, f.c.List(f.ctx, &pods))
+	for _, o := range exs.Items {
+		parts = append(parts, "ex/"+o.Name+"@"+o.ResourceVersion)
+	}
+	for _, o := range pods.Items {
+		parts = append(parts, "pod/"+o.Name+"@"+o.ResourceVersion)
+	}
 	for _, o := range rss.Items {
 		parts = append(parts, "rs/"+o.Name+"@"+o.ResourceVersion)
 	}
@@ -280,6 +307,9 @@ const (
 	OpAbort       operation = "abort"
 	OpRetry       operation = "retry"
 	OpPause       operation = "pause"
+	OpResume      operation = "resume"
+	OpUndo        operation = "undo"
+	OpRestart     operation = "restart"
 )
 
 func (f *fixture) operate(op operation) {
@@ -296,6 +326,12 @@ func (f *fixture) operate(op operation) {
 		err = ops.Retry(f.ctx, f.c, f.key)
 	case OpPause:
 		err = ops.Pause(f.ctx, f.c, f.key)
+	case OpResume:
+		err = ops.Resume(f.ctx, f.c, f.key)
+	case OpUndo:
+		_, err = ops.Undo(f.ctx, f.c, f.key, 0)
+	case OpRestart:
+		err = ops.Restart(f.ctx, f.c, f.key, f.clock.Now())
 	}
 	require.NoError(f.t, err)
 }

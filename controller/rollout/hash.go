@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"hash/fnv"
+	"maps"
 	"reflect"
 	"strconv"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/canarydrill/canarydrill/api/v1alpha1"
 )
@@ -82,9 +84,13 @@ type hashEntry struct {
 	canary   bool
 	stepHash string
 
-	// refsValid is true once the Services and AnalysisTemplates named in refsSpec were found.
-	refsValid bool
-	refsSpec  *v1alpha1.RolloutStrategy
+	// refsValid is true once the objects named in refsSpec were found and checked.
+	refsValid  bool
+	refsSpec   *v1alpha1.RolloutStrategy
+	refsLabels map[string]string
+
+	// specErr is the first error of ValidateRollout for the spec at rv.
+	specErr *field.Error
 }
 
 // entry returns the Rollout's entry, starting afresh when the name now belongs to another object.
@@ -107,23 +113,30 @@ type specDerived struct {
 	stepHash  string
 	selector  string
 	refsValid bool
+	specErr   *field.Error
 }
 
-// derive returns the hashes, the selector string and the reference check of the Rollout.
-func (c *hashCache) derive(ro *v1alpha1.Rollout) specDerived {
+// derive returns the hashes, the selector string and the reference check of the Rollout; key is
+// the version of everything the spec was read from (the Rollout's resourceVersion, and the
+// workload's when the template comes from a workloadRef).
+func (c *hashCache) derive(ro *v1alpha1.Rollout, key string) specDerived {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.entry(ro)
-	if e.rv == "" || e.rv != ro.ResourceVersion {
+	if e.rv == "" || e.rv != key {
 		e.podHash = e.templateHash(ro)
 		e.stepHash = e.stepsHash(ro)
 		e.selectorStr = e.selectorString(ro)
-		if e.refsValid && !reflect.DeepEqual(e.refsSpec, &ro.Spec.Strategy) {
+		if e.refsValid && (!reflect.DeepEqual(e.refsSpec, &ro.Spec.Strategy) || !maps.Equal(e.refsLabels, ro.Spec.Template.Labels)) {
 			e.refsValid = false
 		}
-		e.rv = ro.ResourceVersion
+		e.specErr = nil
+		if errs := ValidateRollout(ro); len(errs) > 0 {
+			e.specErr = errs[0]
+		}
+		e.rv = key
 	}
-	return specDerived{podHash: e.podHash, stepHash: e.stepHash, selector: e.selectorStr, refsValid: e.refsValid}
+	return specDerived{podHash: e.podHash, stepHash: e.stepHash, selector: e.selectorStr, refsValid: e.refsValid, specErr: e.specErr}
 }
 
 func (e *hashEntry) selectorString(ro *v1alpha1.Rollout) string {
@@ -195,6 +208,10 @@ func (c *hashCache) setReferencesValid(ro *v1alpha1.Rollout) {
 	e := c.entry(ro)
 	e.refsValid = true
 	e.refsSpec = ro.Spec.Strategy.DeepCopy()
+	e.refsLabels = make(map[string]string, len(ro.Spec.Template.Labels))
+	for k, v := range ro.Spec.Template.Labels {
+		e.refsLabels[k] = v
+	}
 }
 
 // invalidateReferences makes the next reconcile look the referenced objects up again.

@@ -23,9 +23,12 @@ const (
 	// LabelControllerInstanceID is copied to AnalysisRuns when the Rollout carries it.
 	LabelControllerInstanceID = "argo-rollouts.argoproj.io/controller-instance-id"
 
+	// AnnotationEphemeralMetadata records on a ReplicaSet the canary or stable metadata injected
+	// into its pods.
+	AnnotationEphemeralMetadata = "rollout.argoproj.io/ephemeral-metadata"
+
 	annotationWorkloadGeneration = "rollout.argoproj.io/workload-generation"
 	annotationNotificationEngine = "notified.notifications.argoproj.io"
-	annotationExperimentName     = "experiment.argoproj.io/name"
 )
 
 // rolloutKind is the GroupVersionKind written into owner references.
@@ -62,4 +65,6 @@ const (
 	weightVerifyRetry = 10 * time.Second
 	// progressCheckSkew is the second Argo adds to a progress-deadline requeue.
 	progressCheckSkew = time.Second
+	// restartPodCheck is how soon Argo looks again while pods still wait for their restart.
+	restartPodCheck = 30 * time.Second
 )

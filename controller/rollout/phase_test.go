@@ -13,6 +13,8 @@ import (
 func TestCalculateRolloutPhase(t *testing.T) {
 	canary := v1alpha1.RolloutSpec{Replicas: i32(5), Strategy: v1alpha1.RolloutStrategy{Canary: &v1alpha1.CanaryStrategy{}}}
 	routed := v1alpha1.RolloutSpec{Replicas: i32(5), Strategy: v1alpha1.RolloutStrategy{Canary: &v1alpha1.CanaryStrategy{TrafficRouting: &v1alpha1.RolloutTrafficRouting{}}}}
+	blueGreen := v1alpha1.RolloutSpec{Replicas: i32(5), Strategy: v1alpha1.RolloutStrategy{BlueGreen: &v1alpha1.BlueGreenStrategy{ActiveService: "a"}}}
+	blueGreenPost := v1alpha1.RolloutSpec{Replicas: i32(5), Strategy: v1alpha1.RolloutStrategy{BlueGreen: &v1alpha1.BlueGreenStrategy{ActiveService: "a", PostPromotionAnalysis: &v1alpha1.RolloutAnalysis{}}}}
 	paused := canary
 	paused.Paused = true
 	restart := canary
@@ -56,6 +58,20 @@ func TestCalculateRolloutPhase(t *testing.T) {
 		{"old replicas", canary, with(done, func(s *v1alpha1.RolloutStatus) { s.Replicas = 6 }), v1alpha1.RolloutPhaseProgressing, "old replicas are pending termination"},
 		{"old replicas with routing", routed, with(done, func(s *v1alpha1.RolloutStatus) { s.Replicas = 6 }), v1alpha1.RolloutPhaseHealthy, ""},
 		{"steps", canary, with(done, func(s *v1alpha1.RolloutStatus) { s.CurrentPodHash = "b" }), v1alpha1.RolloutPhaseProgressing, "waiting for all steps to complete"},
+		{"blue-green healthy", blueGreen, with(done, func(s *v1alpha1.RolloutStatus) { s.BlueGreen.ActiveSelector = "a" }), v1alpha1.RolloutPhaseHealthy, ""},
+		{"blue-green cutover", blueGreen, with(done, func(s *v1alpha1.RolloutStatus) {
+			s.CurrentPodHash, s.BlueGreen.ActiveSelector = "b", "a"
+		}), v1alpha1.RolloutPhaseProgressing, "active service cutover pending"},
+		{"blue-green verification", blueGreen, with(done, func(s *v1alpha1.RolloutStatus) {
+			s.CurrentPodHash, s.BlueGreen.ActiveSelector = "b", "b"
+		}), v1alpha1.RolloutPhaseProgressing, "waiting for post-promotion verification to complete"},
+		{"blue-green post-promotion analysis", blueGreenPost, with(done, func(s *v1alpha1.RolloutStatus) {
+			s.CurrentPodHash, s.BlueGreen.ActiveSelector = "b", "b"
+			s.BlueGreen.PostPromotionAnalysisRunStatus = &v1alpha1.RolloutAnalysisRunStatus{Status: v1alpha1.AnalysisPhaseRunning}
+		}), v1alpha1.RolloutPhaseProgressing, "waiting for analysis to complete"},
+		{"blue-green pause", blueGreen, with(done, func(s *v1alpha1.RolloutStatus) {
+			s.PauseConditions = []v1alpha1.PauseCondition{{Reason: v1alpha1.PauseReasonBlueGreenPause}}
+		}), v1alpha1.RolloutPhasePaused, "BlueGreenPause"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

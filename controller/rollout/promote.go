@@ -11,16 +11,25 @@ import (
 
 // shouldFullPromote returns why the desired ReplicaSet should become stable now, or "" while the
 // update is still under way. The order of the checks is Argo's.
-func (c *rolloutContext) shouldFullPromote() string {
+func (c *rolloutContext) shouldFullPromote(s *v1alpha1.RolloutStatus) string {
 	if c.stableRS == nil {
 		return PromoteReasonInitialDeploy
 	}
+	if c.ro.Spec.Strategy.Canary != nil {
+		return c.shouldFullPromoteCanary()
+	}
+	return c.shouldFullPromoteBlueGreen(s)
+}
+
+func (c *rolloutContext) shouldFullPromoteCanary() string {
 	if c.pause.isAborted() {
 		return ""
 	}
 	// The canary must have every desired pod available; more than desired (after a scale-down of
 	// the Rollout) is fine.
-	if c.newRS == nil || c.newRS.Status.AvailableReplicas < replicasOrDefault(c.ro.Spec.Replicas) {
+	replicas := replicasOrDefault(c.ro.Spec.Replicas)
+	if c.newRS == nil || (c.newRS.Status.AvailableReplicas < replicas &&
+		!ReplicaProgressThresholdMet(c.ro.Spec.Strategy.Canary.ReplicaProgressThreshold, c.newRS, replicas)) {
 		return ""
 	}
 	if c.ro.Status.PromoteFull {
@@ -37,21 +46,61 @@ func (c *rolloutContext) shouldFullPromote() string {
 	return ""
 }
 
+// shouldFullPromoteBlueGreen promotes once the active Service selects the desired ReplicaSet and
+// post-promotion analysis (if any) succeeded.
+func (c *rolloutContext) shouldFullPromoteBlueGreen(s *v1alpha1.RolloutStatus) string {
+	active := s.BlueGreen.ActiveSelector
+	if active == "" {
+		// The first deploy sets the stable before the active Service can follow it.
+		return PromoteReasonInitialDeploy
+	}
+	if active != s.CurrentPodHash {
+		return ""
+	}
+	if c.ro.Status.PromoteFull {
+		return PromoteReasonFull
+	}
+	if c.isRollbackWithinWindow() {
+		return PromoteReasonRollbackWindow
+	}
+	if c.pause.isAborted() {
+		return ""
+	}
+	if c.ro.Spec.Strategy.BlueGreen.PostPromotionAnalysis != nil {
+		if hasScaleDownDeadline(c.newRS) {
+			// Back to a ReplicaSet still within its scale-down delay: no analysis again.
+			return fmt.Sprintf(PromoteReasonRollbackScaleDownF, c.newRS.Name)
+		}
+		ar := c.currentArs.postPromotion
+		if ar == nil || ar.Status.Phase != v1alpha1.AnalysisPhaseSuccessful {
+			return ""
+		}
+	}
+	return PromoteReasonBlueGreen
+}
+
 // promoteStable marks the desired ReplicaSet stable, clears pauses and abort and emits
-// RolloutCompleted when the stable changed.
+// RolloutCompleted when the stable changed. A Rollout that took over from its workloadRef
+// (scaleDown: onsuccess) scales the workload to zero once its first revision is Healthy.
 func (c *rolloutContext) promoteStable(s *v1alpha1.RolloutStatus, reason string) {
 	c.pause.clearPauseConditions()
 	c.pause.unabort()
 	s.PromoteFull = false
 	s.BlueGreen.ScaleUpPreviewCheckPoint = false
-	if n := int32(len(c.ro.Spec.Strategy.Canary.Steps)); n > 0 {
-		s.CurrentStepIndex = int32Ptr(n)
-	} else {
-		s.CurrentStepIndex = nil
+	if cs := c.ro.Spec.Strategy.Canary; cs != nil {
+		if n := int32(len(cs.Steps)); n > 0 {
+			s.CurrentStepIndex = int32Ptr(n)
+		} else {
+			s.CurrentStepIndex = nil
+		}
 	}
 	if s.StableRS != s.CurrentPodHash {
 		s.StableRS = s.CurrentPodHash
 		c.plan.eventf(ReasonRolloutCompleted, MsgRolloutCompleted, revisionNumber(c.ro), s.CurrentPodHash, reason)
+	}
+	if ref := c.ro.Spec.WorkloadRef; ref != nil && ref.ScaleDown == v1alpha1.ScaleDownOnSuccess &&
+		revisionNumber(c.ro) == 1 && c.ro.Status.Phase == v1alpha1.RolloutPhaseHealthy {
+		c.scaleWorkload(0)
 	}
 }
 
@@ -70,7 +119,7 @@ func (c *rolloutContext) isRollbackWithinWindow() bool {
 	}
 	var between int32
 	for _, rs := range c.allRSs {
-		if rs.Annotations[annotationExperimentName] != "" {
+		if rs.Annotations[v1alpha1.ExperimentNameAnnotationKey] != "" {
 			continue
 		}
 		if rs.CreationTimestamp.Before(&c.stableRS.CreationTimestamp) && c.newRS.CreationTimestamp.Before(&rs.CreationTimestamp) {

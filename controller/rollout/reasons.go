@@ -95,3 +95,63 @@ const (
 	trafficWeightFromToFormat    = "from %d to %d"
 	trafficWeightAdditionalFormt = "additional: %v"
 )
+
+// Validation messages (Argo's pkg/apis/rollouts/validation and utils/conditions).
+const (
+	MsgMissingField                = "Rollout has missing field '%s'"
+	MsgEmptySelector               = "empty selector is invalid for deployment"
+	MsgInvalidSelector             = "invalid label selector"
+	MsgSelectorNotMatchLabels      = "`selector` does not match template `labels`"
+	MsgDeadlineBelowMinReady       = "must be greater than minReadySeconds"
+	MsgInvalidSetWeight            = "SetWeight needs to be between 0 and %d"
+	MsgExperimentWeightNoRouting   = "Experiment template weight cannot be set unless TrafficRouting is enabled"
+	MsgExperimentWeightRouters     = "Experiment template weight is only available for TrafficRouting with SMI, ALB, Istio and Plugins at this time"
+	MsgSetCanaryScaleRouting       = "SetCanaryScale requires TrafficRouting to be set"
+	MsgSetHeaderRouteRouting       = "SetHeaderRoute requires TrafficRouting, supports Istio and ALB and Apisix"
+	MsgSetMirrorRouteRouting       = "SetMirrorRoute requires TrafficRouting, supports Istio only"
+	MsgStringMatchMultiple         = "StringMatch match value must have exactly one of the following: exact, regex, prefix"
+	MsgStringMatchMissing          = "StringMatch value missed, match value must have one of the following: exact, regex, prefix"
+	MsgInvalidDuration             = "Duration needs to be greater than 0"
+	MsgMaxSurgeMaxUnavailable      = "MaxSurge and MaxUnavailable both can not be zero"
+	MsgInvalidStep                 = "Step must have one of the following set: experiment, setWeight, setCanaryScale, plugin or pause"
+	MsgMultipleStrategies          = "Multiple Strategies can not be listed"
+	MsgDuplicatedServicesBG        = "This rollout uses the same service for the active and preview services, but two different services are required."
+	MsgDuplicatedServicesCanary    = "This rollout uses the same service for the stable and canary services, but two different services are required."
+	MsgAntiAffinityStrategy        = "AntiAffinity must have exactly one strategy listed"
+	MsgAntiAffinityWeight          = "AntiAffinity weight must be between 1-100"
+	MsgScaleDownLimitAboveHistory  = "This rollout's revision history limit can not be smaller than the rollout's scale down limit"
+	MsgTrafficRoutingServices      = "Canary service and Stable service must to be set to use Traffic Routing"
+	MsgInvalidAnalysisArgs         = "Analyses arguments must refer to valid object metadata supported by downwardAPI"
+	MsgCanaryScaleDownDelay        = "Canary scaleDownDelaySeconds can only be used with traffic routing"
+	MsgCanaryDynamicStableScale    = "Canary dynamicStableScale can only be used with traffic routing"
+	MsgDynamicStableScaleWithDelay = "Canary dynamicStableScale cannot be used with scaleDownDelaySeconds"
+	MsgMaxWeightNginxPlugins       = "Canary maxTrafficWeight in traffic routing only supported in Nginx and Plugins"
+	MsgRouteNotInManagedRoutes     = "Steps define a route that does not exist in spec.strategy.canary.trafficRouting.managedRoutes"
+	MsgServiceUnmatchedLabel       = "Service %q has unmatch label %q in rollout"
+	MsgServiceManagedByOther       = "Service %q is managed by another Rollout"
+	MsgMissingAnalysisArgs         = "missing analysis arguments in rollout spec"
+	MsgMetricRunsForever           = "AnalysisTemplate %s has metric %s which runs indefinitely. Invalid value for count: %s"
+	MsgWorkloadTemplateNotEmpty    = "template must be empty for workload reference rollout"
+	MsgWorkloadNotSupported        = "workload of type %s/%s is not supported"
+)
+
+// More reasons for marking the desired ReplicaSet stable.
+const (
+	PromoteReasonBlueGreen          = "Completed blue-green update"
+	PromoteReasonRollbackScaleDownF = "Rollback to '%s' within scaleDownDelay"
+)
+
+// Experiment step events and messages.
+const (
+	ReasonExperimentCreated = "ExperimentCreated"
+	MsgExperimentCreated    = "Created Experiment '%s'"
+	MsgExperimentFailed     = "Experiment analysis phase is error/failed"
+)
+
+// Blue-green analysis messages and run name infixes.
+const (
+	MsgPrePromotionAnalysisFail  = "Blue/green pre-promotion analysis phase error/failed"
+	MsgPostPromotionAnalysisFail = "Blue/green post-promotion analysis phase error/failed"
+	infixPrePromotion            = "pre"
+	infixPostPromotion           = "post"
+)

@@ -18,9 +18,9 @@ import (
 // code against a real cluster. No second copy of this logic exists anywhere.
 //
 // Like Argo's controller, Reconcile expects to run again whenever the Rollout or an object it owns
-// (ReplicaSet, AnalysisRun) or names (Service) changes, including the changes it makes itself;
-// RequeueAfter covers what no object change announces (a timed pause ending, a scale-down
-// deadline, the progress deadline).
+// (ReplicaSet, AnalysisRun, Experiment) or names (Service, Ingress, VirtualService, workload)
+// changes, including the changes it makes itself; RequeueAfter covers what no object change
+// announces (a timed pause ending, a scale-down deadline, the progress deadline, a restart).
 type Reconciler struct {
 	Client   client.Client        // controller-runtime client (fake in tests and simulation)
 	Clock    clock.PassiveClock   // k8s.io/utils/clock — the ONLY source of time
@@ -37,7 +37,7 @@ type Reconciler struct {
 var _ reconcile.Reconciler = (*Reconciler)(nil)
 
 // Reconcile brings one Rollout a step closer to its desired state, the way one sync of Argo
-// Rollouts' controller does: gather what exists, decide, apply the writes, status last.
+// Rollouts' controller does: gather what exists, validate, decide, apply the writes, status last.
 func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	ro := &v1alpha1.Rollout{}
 	if err := r.Client.Get(ctx, req.NamespacedName, ro); err != nil {
@@ -50,19 +50,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	if ro.DeletionTimestamp != nil {
 		return reconcile.Result{}, nil
 	}
-	if ro.Spec.Replicas == nil {
-		// As Argo does for HPAs: write the default of 1 into the spec, then start over.
-		patch := map[string]any{"spec": map[string]any{"replicas": defaultReplicas}}
-		return reconcile.Result{}, r.Client.Patch(ctx, ro, rawMergePatch(patch))
+	workload, resolveErr := r.resolveWorkloadRef(ctx, ro)
+	if resolveErr != nil && !isUserError(resolveErr) {
+		return reconcile.Result{}, resolveErr
 	}
-	if ro.Spec.Strategy.Canary == nil || ro.Spec.Strategy.BlueGreen != nil {
-		r.Log.V(1).Info("only the canary strategy is reconciled", "namespace", ro.Namespace, "rollout", ro.Name)
-		return reconcile.Result{}, nil
-	}
-
-	c, err := r.gather(ctx, ro)
+	c, err := r.gather(ctx, ro, workload)
 	if err != nil {
 		return reconcile.Result{}, err
+	}
+	if resolveErr != nil {
+		c.planInvalidSpec(resolveErr)
+		return c.applyInvalid()
 	}
 	ferr, err := c.validate()
 	if err != nil {
@@ -70,10 +68,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	}
 	if ferr != nil {
 		c.planInvalidSpec(ferr)
-		if err := c.apply(); err != nil {
-			return reconcile.Result{}, err
-		}
-		return reconcile.Result{RequeueAfter: c.plan.requeue}, nil
+		return c.applyInvalid()
+	}
+	if ro.Spec.Replicas == nil {
+		// As Argo does for HPAs: write the default of 1 into the spec, then start over.
+		patch := map[string]any{"spec": map[string]any{"replicas": defaultReplicas}}
+		return reconcile.Result{}, r.Client.Patch(ctx, ro, rawMergePatch(patch))
 	}
 	if err := c.decide(); err != nil {
 		// Argo has made the writes before the failing step; make them too, without a status.
@@ -89,18 +89,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	return reconcile.Result{RequeueAfter: c.plan.requeue}, nil
 }
 
-// decide runs Argo's reconcile for a canary Rollout, filling the plan.
+func (c *rolloutContext) applyInvalid() (reconcile.Result, error) {
+	if err := c.apply(); err != nil {
+		return reconcile.Result{}, err
+	}
+	return reconcile.Result{RequeueAfter: c.plan.requeue}, nil
+}
+
+// decide runs Argo's reconcile for the Rollout, filling the plan.
 func (c *rolloutContext) decide() error {
-	routers := c.r.Routers
-	if routers == nil {
-		routers = defaultRouters
-	}
-	var err error
-	if c.ro.Spec.Strategy.Canary.TrafficRouting != nil {
-		if c.routers, err = routers(c.ro); err != nil {
-			return err
-		}
-	}
 	if c.newRS == nil {
 		c.planNewReplicaSet()
 	}
@@ -116,6 +113,9 @@ func (c *rolloutContext) decide() error {
 	if c.isScalingEvent() {
 		c.syncReplicasOnly()
 		return nil
+	}
+	if c.ro.Spec.Strategy.BlueGreen != nil {
+		return c.rolloutBlueGreen()
 	}
 	return c.rolloutCanary()
 }

@@ -476,12 +476,28 @@ func canaryReplicaCounts(ro *v1alpha1.Rollout, newRS, stableRS *appsv1.ReplicaSe
 	return TrafficRoutedCanaryReplicaCounts(ro, newRS, stableRS, weights)
 }
 
+// ReplicaProgressThresholdMet reports whether rs has enough available pods of desired: all of them
+// (at exactly the desired size) without a threshold, else the threshold's pods or percentage.
+func ReplicaProgressThresholdMet(t *v1alpha1.ReplicaProgressThreshold, rs *appsv1.ReplicaSet, desired int32) bool {
+	if t == nil || rs == nil || t.Value < 0 {
+		return rs != nil && desired == rsReplicas(rs) && desired == rs.Status.AvailableReplicas
+	}
+	if t.Type == v1alpha1.ProgressTypePercentage {
+		if desired == 0 {
+			return true
+		}
+		pct := float64(rs.Status.AvailableReplicas) / float64(desired) * 100
+		return pct >= float64(t.Value) || math.Abs(pct-float64(t.Value)) <= 1e-10
+	}
+	return rs.Status.AvailableReplicas >= t.Value
+}
+
 // AtDesiredReplicaCountsForCanary reports whether the new ReplicaSet is fully available at its
-// desired size, the stable is at its desired size (unless dynamically scaled), and, without traffic
+// desired size (or meets replicaProgressThreshold), the stable is at its desired size (unless dynamically scaled), and, without traffic
 // routing, no other ReplicaSet has available pods.
 func AtDesiredReplicaCountsForCanary(ro *v1alpha1.Rollout, newRS, stableRS *appsv1.ReplicaSet, otherRSs []*appsv1.ReplicaSet, weights *v1alpha1.TrafficWeights) bool {
 	desiredNew, desiredStable := canaryReplicaCounts(ro, newRS, stableRS, otherRSs, weights)
-	if newRS == nil || desiredNew != rsReplicas(newRS) || desiredNew != newRS.Status.AvailableReplicas {
+	if !ReplicaProgressThresholdMet(ro.Spec.Strategy.Canary.ReplicaProgressThreshold, newRS, desiredNew) {
 		return false
 	}
 	c := ro.Spec.Strategy.Canary

@@ -9,6 +9,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/canarydrill/canarydrill/api/v1alpha1"
@@ -70,6 +71,7 @@ func (c *rolloutContext) planNewReplicaSet() {
 	ro := c.ro
 	revision := strconv.FormatInt(maxRevision(c.olderRSs)+1, 10)
 	tmpl := ro.Spec.Template.DeepCopy()
+	tmpl.Spec.Affinity = replicaSetAffinity(ro, c.podHash)
 	tmpl.Labels = withLabel(ro.Spec.Template.Labels, v1alpha1.DefaultRolloutUniqueLabelKey, c.podHash)
 	zero := int32(0)
 	rs := &appsv1.ReplicaSet{
@@ -89,6 +91,20 @@ func (c *rolloutContext) planNewReplicaSet() {
 		},
 	}
 	setNewReplicaSetAnnotations(ro, rs, revision, false)
+	// The new pods get the canary metadata during an update, the stable metadata on a first deploy.
+	var md *v1alpha1.PodTemplateMetadata
+	update := c.stableRS != nil
+	switch cs, bg := ro.Spec.Strategy.Canary, ro.Spec.Strategy.BlueGreen; {
+	case cs != nil && update:
+		md = cs.CanaryMetadata
+	case cs != nil:
+		md = cs.StableMetadata
+	case bg != nil && update:
+		md = bg.PreviewMetadata
+	case bg != nil:
+		md = bg.ActiveMetadata
+	}
+	withEphemeralMetadata(rs, md)
 
 	create := rs.DeepCopy()
 	create.CreationTimestamp = metav1.Time{}
@@ -226,7 +242,8 @@ func (c *rolloutContext) syncReplicaSetRevision() {
 	rs := c.newRS.DeepCopy()
 	annotationsChanged := setNewReplicaSetAnnotations(c.ro, rs, revision, true)
 	minReadyChanged := rs.Spec.MinReadySeconds != c.ro.Spec.MinReadySeconds
-	if annotationsChanged || minReadyChanged {
+	affinityChanged := antiAffinityNeedsUpdate(rs.Spec.Template.Spec.Affinity, c.ro, c.podHash)
+	if annotationsChanged || minReadyChanged || affinityChanged {
 		p := c.plan.patchFor(c.newRS)
 		for k, v := range rs.Annotations {
 			if old, ok := c.newRS.Annotations[k]; !ok || old != v {
@@ -237,6 +254,11 @@ func (c *rolloutContext) syncReplicaSetRevision() {
 			m := c.ro.Spec.MinReadySeconds
 			p.minReadySeconds = &m
 			rs.Spec.MinReadySeconds = m
+		}
+		// As Argo, the affinity is written anew with every such update.
+		if affinity := replicaSetAffinity(c.ro, c.podHash); !apiequality.Semantic.DeepEqual(affinity, rs.Spec.Template.Spec.Affinity) {
+			p.affinity, p.affinitySet = affinity, true
+			rs.Spec.Template.Spec.Affinity = affinity
 		}
 		c.replaceReplicaSet(c.newRS, rs)
 		return
@@ -251,7 +273,7 @@ func (c *rolloutContext) syncReplicaSetRevision() {
 // new ReplicaSet: a Rollout annotation to copy, a lower revision, or another minReadySeconds.
 func (c *rolloutContext) revisionSyncNeeded(revision string) bool {
 	rs := c.newRS
-	if rs.Spec.MinReadySeconds != c.ro.Spec.MinReadySeconds {
+	if rs.Spec.MinReadySeconds != c.ro.Spec.MinReadySeconds || antiAffinityNeedsUpdate(rs.Spec.Template.Spec.Affinity, c.ro, c.podHash) {
 		return true
 	}
 	for k, v := range c.ro.Annotations {
@@ -380,6 +402,11 @@ func (c *rolloutContext) reconcileRevisionHistoryLimit(oldRSs []*appsv1.ReplicaS
 		for _, ar := range c.otherArs {
 			if ar.Labels[v1alpha1.DefaultRolloutUniqueLabelKey] == hash {
 				c.plan.arDelete = append(c.plan.arDelete, ar)
+			}
+		}
+		for _, ex := range c.otherExs {
+			if ex.Labels[v1alpha1.DefaultRolloutUniqueLabelKey] == hash {
+				c.plan.exDelete = append(c.plan.exDelete, ex)
 			}
 		}
 	}

@@ -26,6 +26,7 @@ func (c *rolloutContext) reconcileStableAndCanaryService() {
 			c.ensureServiceTargets(c.canarySvc, c.stableRS, true)
 			return
 		}
+		_ = c.buildRouters() // an error is reported by reconcileTrafficRouting
 		if len(c.routers) > 0 && (!cs.DynamicStableScale || c.desiredWeightOnAbortOrRollback() == 0) {
 			// Deliberately unlike Argo v1.9.1: reconcileTrafficRouting points the canary Service
 			// at the stable in this same reconcile, and Argo first points it at the canary here,

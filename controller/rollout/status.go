@@ -128,7 +128,7 @@ func (c *rolloutContext) syncRolloutStatusCanary() {
 		}
 	}
 
-	if reason := c.shouldFullPromote(); reason != "" {
+	if reason := c.shouldFullPromote(&s); reason != "" {
 		c.promoteStable(&s, reason)
 		c.calculateRolloutConditions(&s)
 		c.persist(&s)
@@ -278,7 +278,10 @@ func (c *rolloutContext) calculateRolloutConditions(s *v1alpha1.RolloutStatus) {
 		}
 	}
 
-	if sumAvailable(c.allRSs) >= replicasOrDefault(ro.Spec.Replicas) {
+	activeRS := replicaSetByHash(c.allRSs, s.BlueGreen.ActiveSelector)
+	if ro.Spec.Strategy.BlueGreen != nil && activeRS != nil && isSaturated(ro, activeRS) {
+		setCondition(s, newCondition(v1alpha1.RolloutAvailable, corev1.ConditionTrue, ReasonAvailable, MsgAvailable, now))
+	} else if ro.Spec.Strategy.Canary != nil && sumAvailable(c.allRSs) >= replicasOrDefault(ro.Spec.Replicas) {
 		setCondition(s, newCondition(v1alpha1.RolloutAvailable, corev1.ConditionTrue, ReasonAvailable, MsgAvailable, now))
 	} else {
 		setCondition(s, newCondition(v1alpha1.RolloutAvailable, corev1.ConditionFalse, ReasonAvailable, MsgNotAvailable, now))
@@ -343,7 +346,7 @@ func rsFailure(rs *appsv1.ReplicaSet) (v1alpha1.RolloutCondition, bool) {
 // plan, with the events Argo sends when it writes a status and the progress-deadline check.
 func (c *rolloutContext) persist(s *v1alpha1.RolloutStatus) {
 	c.pause.applyTo(s)
-	s.WorkloadObservedGeneration = ""
+	s.WorkloadObservedGeneration = c.workloadGeneration()
 	s.ObservedGeneration = observedGeneration(c.ro)
 	s.Phase, s.Message = CalculateRolloutPhase(c.ro.Spec, *s)
 	c.plan.status = s
@@ -385,11 +388,49 @@ func (c *rolloutContext) requeueForProgressCheck(s *v1alpha1.RolloutStatus) {
 }
 
 // syncReplicasOnly handles a change of spec.replicas alone: resize, then keep the rest of the
-// status as it was.
+// status as it was (with blue-green, the counts follow the active ReplicaSet).
 func (c *rolloutContext) syncReplicasOnly() {
 	s := c.ro.Status
+	if c.ro.Spec.Strategy.BlueGreen != nil {
+		c.reconcileBlueGreenReplicaSets()
+		if active := replicaSetByHash(c.allRSs, s.BlueGreen.ActiveSelector); active != nil {
+			s.HPAReplicas = active.Status.Replicas
+			s.AvailableReplicas = active.Status.AvailableReplicas
+		} else {
+			s.HPAReplicas = sumStatusReplicas(c.allRSs)
+			s.AvailableReplicas = sumAvailable(c.allRSs)
+		}
+		c.persist(&s)
+		return
+	}
 	c.reconcileCanaryReplicaSets()
 	s.AvailableReplicas = sumAvailable(c.allRSs)
 	s.HPAReplicas = sumStatusReplicas(c.allRSs)
 	c.persist(&s)
+}
+
+// replicaSetByHash finds the ReplicaSet with the pod-template hash.
+func replicaSetByHash(rss []*appsv1.ReplicaSet, hash string) *appsv1.ReplicaSet {
+	if hash == "" {
+		return nil
+	}
+	for _, rs := range rss {
+		if podHashOf(rs) == hash {
+			return rs
+		}
+	}
+	return nil
+}
+
+// isSaturated reports a ReplicaSet sized for, recorded at and available at spec.replicas.
+func isSaturated(ro *v1alpha1.Rollout, rs *appsv1.ReplicaSet) bool {
+	if rs == nil {
+		return false
+	}
+	desired, err := strconv.ParseInt(rs.Annotations[AnnotationDesiredReplicas], 10, 32)
+	if err != nil {
+		return false
+	}
+	replicas := replicasOrDefault(ro.Spec.Replicas)
+	return rsReplicas(rs) == replicas && int32(desired) == replicas && rs.Status.AvailableReplicas == replicas
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/canarydrill/canarydrill/api/v1alpha1"
 )
@@ -36,8 +37,22 @@ type HashUpdater interface {
 	UpdateHash(ctx context.Context, canaryHash, stableHash string, additional ...v1alpha1.WeightDestination) error
 }
 
-// RouterFactory builds the routers named in a Rollout's spec.strategy.canary.trafficRouting.
-type RouterFactory func(ro *v1alpha1.Rollout) ([]TrafficRouter, error)
+// HashReferencer is implemented by routers that can still send traffic to a pod-template hash of
+// their own accord (Istio DestinationRule subsets); such a ReplicaSet is not scaled down.
+type HashReferencer interface {
+	ReferencesHash(ctx context.Context, hash string) (bool, error)
+}
+
+// RouterFactory builds the routers named in a Rollout's spec.strategy.canary.trafficRouting; it
+// gets the Rollout's ReplicaSets, which a router may need to know which are available.
+type RouterFactory func(ro *v1alpha1.Rollout, replicaSets []*appsv1.ReplicaSet) ([]TrafficRouter, error)
+
+// ReferenceValidator is implemented by routers whose objects take part in the Rollout's spec
+// validation (Argo's ValidateRolloutReferencedResources): lookup is a referenced object that does
+// not exist or is misconfigured, content a problem inside one; either makes the spec invalid.
+type ReferenceValidator interface {
+	ValidateReferences(ctx context.Context) (lookup, content *field.Error, err error)
+}
 
 // NoopRouter is the router for a trafficRouting whose router is not implemented yet: it accepts
 // every weight and route without touching anything, so the Rollout runs with Argo's traffic-routed
@@ -65,7 +80,7 @@ func (NoopRouter) VerifyWeight(context.Context, int32, ...v1alpha1.WeightDestina
 }
 
 // defaultRouters gives a Rollout with trafficRouting one NoopRouter, and a basic canary none.
-func defaultRouters(ro *v1alpha1.Rollout) ([]TrafficRouter, error) {
+func defaultRouters(ro *v1alpha1.Rollout, _ []*appsv1.ReplicaSet) ([]TrafficRouter, error) {
 	if ro.Spec.Strategy.Canary == nil || ro.Spec.Strategy.Canary.TrafficRouting == nil {
 		return nil, nil
 	}
@@ -94,6 +109,9 @@ func (c *rolloutContext) dynamicallyRollingBackToStable() (bool, string) {
 // reconcileTrafficRouting decides the canary weight for the current step and applies it with
 // every router (Argo's reconcileTrafficRouting). A basic canary has no router and no weights.
 func (c *rolloutContext) reconcileTrafficRouting() error {
+	if err := c.buildRouters(); err != nil {
+		return err
+	}
 	if len(c.routers) == 0 {
 		c.newStatus.Canary.Weights = nil
 		return nil
@@ -105,6 +123,7 @@ func (c *rolloutContext) reconcileTrafficRouting() error {
 	for _, router := range c.routers {
 		step, index, hasSteps := currentStep(ro)
 		var desired int32
+		var additional []v1alpha1.WeightDestination
 		canaryHash, stableHash := podHashOf(c.newRS), podHashOf(c.stableRS)
 
 		if back, prev := c.dynamicallyRollingBackToStable(); back {
@@ -124,6 +143,7 @@ func (c *rolloutContext) reconcileTrafficRouting() error {
 			}
 		} else if c.newRS == nil || c.newRS.Status.AvailableReplicas == 0 {
 			// Never send weight to a canary without available pods.
+			additional = c.experimentWeightDestinations()
 			if err := router.RemoveManagedRoutes(ctx); err != nil {
 				return err
 			}
@@ -146,8 +166,10 @@ func (c *rolloutContext) reconcileTrafficRouting() error {
 						break
 					}
 				}
+				additional = c.experimentWeightDestinations()
 			case int(index) != len(cs.Steps):
 				desired = CurrentSetWeight(ro)
+				additional = c.experimentWeightDestinations()
 			default:
 				desired = maxWeight
 			}
@@ -172,25 +194,25 @@ func (c *rolloutContext) reconcileTrafficRouting() error {
 		noCanaryPods := c.newRS == nil || c.newRS.Status.AvailableReplicas == 0
 		if noCanaryPods && ro.Status.Canary.Weights != nil && ro.Status.Canary.Weights.Canary.Weight > 0 {
 			// Take the weight off the old canary before pointing the router at the new one.
-			if err := router.SetWeight(ctx, desired); err != nil {
+			if err := router.SetWeight(ctx, desired, additional...); err != nil {
 				c.plan.warnf(ReasonTrafficRoutingError, "%s", err.Error())
 				return err
 			}
 		}
 		if hu, ok := router.(HashUpdater); ok {
-			if err := hu.UpdateHash(ctx, canaryHash, stableHash); err != nil {
+			if err := hu.UpdateHash(ctx, canaryHash, stableHash, additional...); err != nil {
 				return err
 			}
 		}
-		if err := router.SetWeight(ctx, desired); err != nil {
+		if err := router.SetWeight(ctx, desired, additional...); err != nil {
 			c.plan.warnf(ReasonTrafficRoutingError, "%s", err.Error())
 			return err
 		}
-		if modified, weights := weightStatus(ro, canaryHash, stableHash, desired); modified {
+		if modified, weights := weightStatus(ro, canaryHash, stableHash, desired, additional...); modified {
 			c.plan.eventf(ReasonTrafficWeightUpdated, "%s", trafficWeightUpdatedMessage(ro.Status.Canary.Weights, weights))
 			c.newStatus.Canary.Weights = weights
 		}
-		verified, err := router.VerifyWeight(ctx, desired)
+		verified, err := router.VerifyWeight(ctx, desired, additional...)
 		if c.newStatus.Canary.Weights != nil {
 			w := *c.newStatus.Canary.Weights
 			w.Verified = verified
@@ -214,13 +236,32 @@ func (c *rolloutContext) reconcileTrafficRouting() error {
 	return nil
 }
 
-// replicasAvailableFor reports whether rs has the available pods to take weight of the traffic.
+// replicasAvailableFor reports whether rs has the available pods to take weight of the traffic,
+// or at least replicaProgressThreshold of them.
 func (c *rolloutContext) replicasAvailableFor(rs *appsv1.ReplicaSet, weight int32) bool {
 	if rs == nil {
 		return false
 	}
 	desired := weight * replicasOrDefault(c.ro.Spec.Replicas) / maxTrafficWeight(c.ro)
-	return rs.Status.AvailableReplicas >= desired
+	return rs.Status.AvailableReplicas >= desired || ReplicaProgressThresholdMet(c.ro.Spec.Strategy.Canary.ReplicaProgressThreshold, rs, desired)
+}
+
+// buildRouters builds the Rollout's routers once per reconcile.
+func (c *rolloutContext) buildRouters() error {
+	if c.routersBuilt {
+		return c.routersErr
+	}
+	c.routersBuilt = true
+	cs := c.ro.Spec.Strategy.Canary
+	if cs == nil || cs.TrafficRouting == nil {
+		return nil
+	}
+	factory := c.r.Routers
+	if factory == nil {
+		factory = defaultRouters
+	}
+	c.routers, c.routersErr = factory(c.ro, c.allRSs)
+	return c.routersErr
 }
 
 // desiredWeightOnAbortOrRollback is the canary weight while aborting or going back to the

@@ -77,7 +77,18 @@ func (c *memClient) List(_ context.Context, list client.ObjectList, opts ...clie
 	noCopy := lo.UnsafeDisableDeepCopy != nil && *lo.UnsafeDisableDeepCopy
 	var items []runtime.Object
 	if ks := c.s.kinds[gvk]; ks != nil {
-		for _, k := range ks.keys() {
+		keys := ks.keys()
+		owner, byOwner := "", false
+		if lo.FieldSelector != nil {
+			owner, byOwner = lo.FieldSelector.RequiresExactMatch(OwnerUIDField)
+		}
+		switch {
+		case byOwner:
+			keys = c.s.ownedKeys(types.UID(owner), gvk)
+		case lo.Namespace != "":
+			keys = ks.nsKeys(lo.Namespace)
+		}
+		for _, k := range keys {
 			if lo.Namespace != "" && k.Namespace != lo.Namespace {
 				continue
 			}
@@ -85,9 +96,7 @@ func (c *memClient) List(_ context.Context, list client.ObjectList, opts ...clie
 			if lo.LabelSelector != nil && !lo.LabelSelector.Matches(labels.Set(o.GetLabels())) {
 				continue
 			}
-			if lo.FieldSelector != nil && !lo.FieldSelector.Matches(fields.Set{
-				"metadata.name": o.GetName(), "metadata.namespace": o.GetNamespace(),
-			}) {
+			if lo.FieldSelector != nil && !lo.FieldSelector.Matches(fieldSet(o, owner)) {
 				continue
 			}
 			if noCopy {
@@ -136,7 +145,8 @@ func (c *memClient) Create(_ context.Context, obj client.Object, opts ...client.
 	obj.GetObjectKind().SetGroupVersionKind(gvk)
 	stored := obj.DeepCopyObject().(client.Object)
 	ks.objs[key] = stored
-	ks.sorted = nil
+	ks.added(key)
+	c.s.indexOwners(gvk, nil, stored)
 	c.s.notify(Event{Type: Added, Kind: gvk, Object: stored})
 	return nil
 }
@@ -199,6 +209,9 @@ func (c *memClient) update(obj client.Object, status bool) error {
 	next.SetResourceVersion(c.s.nextRV())
 	next.GetObjectKind().SetGroupVersionKind(gvk)
 	ks.objs[key] = next
+	if !equality.Semantic.DeepEqual(old.GetOwnerReferences(), next.GetOwnerReferences()) {
+		c.s.indexOwners(gvk, old, next)
+	}
 	copyInto(next, obj)
 	c.s.notify(Event{Type: Modified, Kind: gvk, Object: next, Old: old})
 	return nil
@@ -291,44 +304,31 @@ func (s *Store) delete(gvk schema.GroupVersionKind, key types.NamespacedName) er
 		return notFound(gvk, key.Name)
 	}
 	delete(ks.objs, key)
-	ks.sorted = nil
+	ks.removed(key)
+	s.indexOwners(gvk, old, nil)
 	s.notify(Event{Type: Deleted, Kind: gvk, Object: old, Old: old})
 	s.collectDependents(old.GetUID(), key.Namespace)
 	return nil
 }
 
+// collectDependents deletes what owner owned (in its namespace, or anywhere for a
+// cluster-scoped owner), in kind, namespace and name order.
 func (s *Store) collectDependents(owner types.UID, ns string) {
-	type victim struct {
-		gvk schema.GroupVersionKind
-		key types.NamespacedName
-	}
-	var victims []victim
-	for _, gvk := range s.sortedKinds() {
-		ks := s.kinds[gvk]
-		for _, k := range ks.keys() {
-			if ns != "" && k.Namespace != ns {
-				continue
-			}
-			for _, ref := range ks.objs[k].GetOwnerReferences() {
-				if ref.UID == owner {
-					victims = append(victims, victim{gvk, k})
-					break
-				}
-			}
+	for _, v := range s.dependents(owner) {
+		if ns != "" && v.key.Namespace != ns {
+			continue
 		}
-	}
-	for _, v := range victims {
 		_ = s.delete(v.gvk, v.key) // already gone through another owner is fine
 	}
 }
 
-func (s *Store) sortedKinds() []schema.GroupVersionKind {
-	out := make([]schema.GroupVersionKind, 0, len(s.kinds))
-	for k := range s.kinds {
-		out = append(out, k)
+// fieldSet is what a field selector can match: name, namespace and the owner index.
+func fieldSet(o client.Object, owner string) fields.Set {
+	fs := fields.Set{"metadata.name": o.GetName(), "metadata.namespace": o.GetNamespace()}
+	if owner != "" {
+		fs[OwnerUIDField] = owner // listed from the owner index: it matches
 	}
-	sortGVKs(out)
-	return out
+	return fs
 }
 
 func (c *memClient) DeleteAllOf(ctx context.Context, obj client.Object, opts ...client.DeleteAllOfOption) error {

@@ -48,12 +48,16 @@ type Store struct {
 	watches []func(Event)
 	// clusterScoped kinds have no namespace.
 	clusterScoped map[string]bool
+	// owned indexes objects by the UIDs of their owners (index.go).
+	owned map[types.UID]map[ownerKey]struct{}
 }
 
 type kindStore struct {
 	objs map[types.NamespacedName]client.Object
-	// sorted caches the keys in namespace/name order until the next add or delete.
+	// sorted caches the keys in namespace/name order, kept in step on add and delete; byNS the
+	// same per namespace.
 	sorted []types.NamespacedName
+	byNS   map[string][]types.NamespacedName
 }
 
 // Option configures a Store.
@@ -69,6 +73,7 @@ func New(scheme *runtime.Scheme, clk clock.PassiveClock, opts ...Option) *Store 
 		scheme: scheme,
 		clock:  clk,
 		kinds:  map[schema.GroupVersionKind]*kindStore{},
+		owned:  map[types.UID]map[ownerKey]struct{}{},
 		clusterScoped: map[string]bool{
 			"ClusterAnalysisTemplate": true, "Namespace": true, "Node": true,
 			"ClusterRole": true, "ClusterRoleBinding": true, "CustomResourceDefinition": true,
