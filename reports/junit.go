@@ -29,7 +29,12 @@ type junitSuite struct {
 	Time       string          `xml:"time,attr"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
-	SystemOut  string          `xml:"system-out"`
+	SystemOut  junitText       `xml:"system-out"`
+}
+
+// junitText keeps the summary's lines readable in the file (CDATA, not &#xA; escapes).
+type junitText struct {
+	Text string `xml:",cdata"`
 }
 
 type junitProperty struct {
@@ -78,7 +83,7 @@ func JUnit(w io.Writer, rs ...*Report) error {
 		if err := Text(&out, r); err != nil {
 			return err
 		}
-		s.SystemOut = out.String()
+		s.SystemOut = junitText{strings.ReplaceAll(out.String(), "]]>", "]] >")}
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		total += r.VirtualSeconds

@@ -103,8 +103,13 @@ func orDash(s string) string {
 	return s
 }
 
+// secs writes seconds for people: "65s", and past an hour "9h22m5s" rather than "33725s".
 func secs(s float64) string {
-	return scenarios.FormatDuration(time.Duration(s * float64(time.Second)))
+	d := time.Duration(s * float64(time.Second))
+	if d > time.Hour && d%time.Hour != 0 {
+		return d.Round(time.Second).String()
+	}
+	return scenarios.FormatDuration(d)
 }
 
 // Render writes the report in one format.

@@ -99,3 +99,36 @@ func TestScenariosListsBuiltins(t *testing.T) {
 	assert.Contains(t, out, "builtin:seed-good-canary")
 	assert.Contains(t, out, "builtin:seed-bad-canary")
 }
+
+func TestMatrixWritesItsTableAndRejectsBadInput(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := runCLI(t, "matrix", "builtin:lesson-failure-limit-low", "--seeds", "3",
+		"--set", "analysisTemplate.success-rate-check.spec.metrics[0].failureLimit=0,3", "--out", dir)
+	require.Equal(t, 0, code, "stderr: %s", errs)
+	assert.Contains(t, out, "failureLimit=0 *")
+	assert.Contains(t, out, "recommend: failureLimit=0")
+	assert.NotContains(t, errs, "runs", "no progress bar off a terminal")
+	for _, f := range []string{"matrix.json", "matrix.md"} {
+		_, err := os.Stat(filepath.Join(dir, "lesson-failure-limit-low", f))
+		assert.NoError(t, err)
+	}
+
+	code, out, errs = runCLI(t, "matrix", "builtin:lesson-failure-limit-low", "--seeds", "0", "--set", "nonsense", "--out", dir)
+	assert.Equal(t, 2, code)
+	assert.Empty(t, out)
+	assert.Len(t, strings.Split(strings.TrimSpace(errs), "\n"), 2, "one line per problem: %s", errs)
+
+	code, _, errs = runCLI(t, "matrix", "builtin:lesson-failure-limit-low", "--seeds", "2", "--set", "analysisTemplate.success-rate-check.spec.metrics[0].failureLimt=1", "--out", dir)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, `unknown field "spec.metrics[0].failureLimt"`)
+}
+
+func TestRunJUnitIsOneDocument(t *testing.T) {
+	dir := t.TempDir()
+	code, out, _ := runCLI(t, "run", "builtin:seed-good-canary", "builtin:seed-bad-canary", "--out", dir, "--format", "junit")
+	require.Equal(t, 0, code)
+	assert.Equal(t, 1, strings.Count(out, "<testsuites"))
+	assert.Equal(t, 2, strings.Count(out, "<testsuite "))
+	_, err := os.Stat(filepath.Join(dir, "seed-bad-canary", "junit.xml"))
+	assert.NoError(t, err)
+}

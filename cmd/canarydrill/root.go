@@ -48,5 +48,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newRunCmd(), newScenariosCmd())
 	root.AddCommand(newFakepromCmd())
 	root.AddCommand(newLintCmd())
+	root.AddCommand(newMatrixCmd())
 	return root
 }

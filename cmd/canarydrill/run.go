@@ -48,17 +48,27 @@ Exit codes: 0 every expectation held, 1 an expectation failed, 2 invalid input (
 				o.Seed = &seed
 			}
 			code := runner.ExitOK
+			var all []*reports.Report
 			for _, sc := range scs {
 				res, err := runner.Run(cmd.Context(), sc, o)
 				if err != nil {
 					fmt.Fprintln(stderr, err)
 					return exitError{runner.ExitBadInput}
 				}
-				if err := reports.Render(cmd.OutOrStdout(), res.Report, format); err != nil {
-					return err
+				all = append(all, res.Report)
+				// JUnit is one document for the whole run: CI reads one file.
+				if format != reports.FormatJUnit {
+					if err := reports.Render(cmd.OutOrStdout(), res.Report, format); err != nil {
+						return err
+					}
 				}
 				if !res.Report.Passed {
 					code = runner.ExitFailed
+				}
+			}
+			if format == reports.FormatJUnit {
+				if err := reports.JUnit(cmd.OutOrStdout(), all...); err != nil {
+					return err
 				}
 			}
 			if code != runner.ExitOK {
