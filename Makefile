@@ -22,7 +22,7 @@ install:
 	./hack/install.sh
 
 ## test: every check and every test; CI runs exactly this.
-test: install check unit fuzz
+test: install check e2e-controlplane unit fuzz
 
 check: fmt-check vet staticcheck generate-check
 
@@ -35,9 +35,10 @@ vet:
 staticcheck:
 	$(GO) tool $(TOOLS) staticcheck $(PKGS)
 
-# The differential tests against Debian's Prometheus must run, not skip, in `make test`.
+# The differential tests against Debian's Prometheus and the real-API tests against the control
+# plane built by e2e-controlplane must run, not skip, in `make test`.
 unit:
-	CANARYDRILL_REQUIRE_PROMETHEUS=1 $(GO) test -count=1 $(PKGS)
+	CANARYDRILL_REQUIRE_PROMETHEUS=1 CANARYDRILL_E2E=1 $(GO) test -count=1 -timeout 45m $(PKGS)
 
 ## fuzz: each fuzz target for FUZZTIME, bounded, no panic allowed.
 fuzz:
@@ -61,7 +62,7 @@ clean:
 	rm -rf bin out
 
 ## e2e-controlplane: build kube-apiserver and kube-controller-manager from k8s.io/kubernetes
-## into the user cache (reused when there; cold about 20 CPU-minutes), see docs/real-cluster.md.
+## into the user cache (reused when there; cold about 13 CPU-minutes), see docs/real-cluster.md.
 e2e-controlplane:
 	./test/e2e/controlplane/build.sh
 

@@ -49,5 +49,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newFakepromCmd())
 	root.AddCommand(newLintCmd())
 	root.AddCommand(newMatrixCmd())
+	root.AddCommand(newControllerCmd())
+	root.AddCommand(newRolloutsCmd())
 	return root
 }

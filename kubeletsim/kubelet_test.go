@@ -1,0 +1,116 @@
+package kubeletsim_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+
+	"github.com/canarydrill/canarydrill/internal/controlplane/cptest"
+	"github.com/canarydrill/canarydrill/kubeletsim"
+)
+
+// TestKubeletOnRealAPI: a ReplicaSet's pods are bound, become Ready (the ReplicaSet counts them),
+// an OOM kill shows as a restart with reason OOMKilled, a crash loop keeps pods unready, and a
+// scale-down removes pods for good.
+func TestKubeletOnRealAPI(t *testing.T) {
+	cp := cptest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cs, err := kubernetes.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods := &kubeletsim.Scripted{Startup: 300 * time.Millisecond, CrashLoopPeriod: time.Second}
+	k, err := kubeletsim.New(cp.Config, kubeletsim.Options{Behaviour: pods})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- k.Run(kctx) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+
+	rs := &appsv1.ReplicaSet{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default"},
+		Spec: appsv1.ReplicaSetSpec{
+			Replicas: ptr.To[int32](3),
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "web:1"}}},
+			},
+		},
+	}
+	if _, err := cs.AppsV1().ReplicaSets("default").Create(ctx, rs, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		for !cond() {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("timed out waiting for %s", what)
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	readyReplicas := func() int32 {
+		got, err := cs.AppsV1().ReplicaSets("default").Get(ctx, "web", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Status.ReadyReplicas
+	}
+	list := func() []corev1.Pod {
+		l, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.Items
+	}
+	wait("3 ready replicas", func() bool { return readyReplicas() == 3 })
+	for _, p := range list() {
+		if p.Spec.NodeName != kubeletsim.DefaultNodeName || p.Status.Phase != corev1.PodRunning {
+			t.Errorf("pod %s on %q, %s", p.Name, p.Spec.NodeName, p.Status.Phase)
+		}
+	}
+
+	victim := list()[0]
+	pods.OOMKill(&victim, time.Now())
+	k.Resync()
+	wait("the OOM kill reported", func() bool {
+		p, err := cs.CoreV1().Pods("default").Get(ctx, victim.Name, metav1.GetOptions{})
+		if err != nil || len(p.Status.ContainerStatuses) == 0 {
+			return false
+		}
+		c := p.Status.ContainerStatuses[0]
+		return c.RestartCount == 1 && c.LastTerminationState.Terminated != nil && c.LastTerminationState.Terminated.Reason == "OOMKilled"
+	})
+	wait("ready again after the restart", func() bool { return readyReplicas() == 3 })
+
+	pods.CrashLoop(labels.SelectorFromSet(labels.Set{"app": "web"}))
+	k.Resync()
+	wait("crash loop: no pod ready", func() bool { return readyReplicas() == 0 })
+	for _, p := range list() {
+		if w := p.Status.ContainerStatuses[0].State.Waiting; w == nil || w.Reason != "CrashLoopBackOff" {
+			t.Errorf("pod %s not in CrashLoopBackOff: %+v", p.Name, p.Status.ContainerStatuses[0].State)
+		}
+	}
+
+	if _, err := cs.AppsV1().ReplicaSets("default").Patch(ctx, "web", "application/merge-patch+json", []byte(`{"spec":{"replicas":0}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	wait("pods gone after the scale-down", func() bool { return len(list()) == 0 })
+}
