@@ -89,39 +89,109 @@ func (q *chunkQuerier) Select(ctx context.Context, sortSeries bool, hints *stora
 func (s *Store) selectSeries(mint, maxt int64, ms []*labels.Matcher) []series {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	lists := s.candidates(ms)
 	var out []series
-	for _, list := range lists {
-		for _, m := range list {
-			if !matchesAll(m.lset, ms) {
-				continue
-			}
-			lo, hi := sampleRange(m.samples, mint, maxt)
-			if lo == hi {
-				continue
-			}
-			out = append(out, series{lset: m.lset, samples: m.samples[lo:hi:hi]})
+	sorted := s.eachSelected(ms, func(m *memSeries) {
+		lo, hi := sampleRange(m.samples, mint, maxt)
+		if lo == hi {
+			return
 		}
-	}
-	if len(lists) > 1 {
-		// Each list is sorted, but label names sorting before "__name__"
-		// (upper case ones) make the concatenation unsorted.
+		out = append(out, series{lset: m.lset, samples: m.samples[lo:hi:hi]})
+	})
+	if !sorted {
 		slices.SortFunc(out, func(a, b series) int { return labels.Compare(a.lset, b.lset) })
 	}
 	return out
 }
 
 // eachMatching calls f for every series matching ms with a sample in
-// [mint, maxt], under the read lock.
+// [mint, maxt], under the read lock, in no particular order.
 func (s *Store) eachMatching(mint, maxt int64, ms []*labels.Matcher, f func(*memSeries)) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for _, list := range s.candidates(ms) {
+	s.eachSelected(ms, func(m *memSeries) {
+		if lo, hi := sampleRange(m.samples, mint, maxt); lo < hi {
+			f(m)
+		}
+	})
+}
+
+// eachSelected calls f with every series that matches ms, whatever its
+// samples, and reports whether the series came in label order. The caller
+// holds the read lock.
+//
+// With an equality matcher on a label other than __name__ (the analysis
+// queries' {app="x"}), the candidates are the intersection of the equality
+// matchers' postings: a handful of series rather than every series of the
+// name, which is what a thousand Rollouts' queries spend their time on
+// otherwise. Without one, they are the by-name lists, already sorted.
+func (s *Store) eachSelected(ms []*labels.Matcher, f func(*memSeries)) (sorted bool) {
+	// Selectors have a few matchers: room for them on the stack, so that a
+	// selection allocates only its result.
+	var listsBuf [8][]SeriesRef
+	var restBuf [8]*labels.Matcher
+	lists, rest := listsBuf[:0], restBuf[:0]
+	byLabel := false
+	for _, m := range ms {
+		// An empty value also matches series without the label, which
+		// postings do not list: such a matcher is checked per series.
+		if m.Type != labels.MatchEqual || m.Value == "" {
+			rest = append(rest, m)
+			continue
+		}
+		list := s.postings[m.Name][m.Value]
+		if len(list) == 0 {
+			return true // nothing has this label value
+		}
+		lists = append(lists, list)
+		byLabel = byLabel || m.Name != model.MetricNameLabel
+	}
+	if !byLabel {
+		return s.eachByName(ms, f)
+	}
+	// The equality matchers hold for every ref of the intersection; only
+	// the others are left to check.
+	intersect(lists, func(ref SeriesRef) {
+		if m := s.series[ref-1]; matchesAll(m.lset, rest) {
+			f(m)
+		}
+	})
+	return false
+}
+
+// eachByName calls f with every series of the names that pass ms' __name__
+// matchers that matches all of ms, in label order within a name. It
+// reports whether the whole walk was in label order: one list is, several
+// are not, since label names sorting before "__name__" (upper case ones)
+// interleave them.
+func (s *Store) eachByName(ms []*labels.Matcher, f func(*memSeries)) (sorted bool) {
+	lists := s.candidates(ms)
+	for _, list := range lists {
 		for _, m := range list {
-			if lo, hi := sampleRange(m.samples, mint, maxt); lo < hi && matchesAll(m.lset, ms) {
+			if matchesAll(m.lset, ms) {
 				f(m)
 			}
 		}
+	}
+	return len(lists) <= 1
+}
+
+// intersect calls yield with the refs in every list, ascending. It walks the
+// shortest list and finds each ref in the others by binary search from where
+// the last one was found, so the cost follows the smallest list, not the
+// largest. It reorders and reslices lists (the caller's scratch), never the
+// postings.
+func intersect(lists [][]SeriesRef, yield func(SeriesRef)) {
+	slices.SortFunc(lists, func(a, b []SeriesRef) int { return cmp.Compare(len(a), len(b)) })
+next:
+	for _, ref := range lists[0] {
+		for i, l := range lists[1:] {
+			j, found := slices.BinarySearch(l, ref)
+			lists[i+1] = l[j:]
+			if !found {
+				continue next
+			}
+		}
+		yield(ref)
 	}
 }
 

@@ -26,7 +26,8 @@ type memSeries struct {
 }
 
 // Store is an in-memory storage.Queryable built for simulations: series keyed
-// by label set, samples appended in time order, an index by metric name.
+// by label set, samples appended in time order, an index by metric name and
+// postings by label (querier.go).
 // It is safe for concurrent use: appends take a write lock only for the
 // length of one sample, queries snapshot slice headers under a read lock and
 // then iterate without it.
@@ -37,6 +38,11 @@ type Store struct {
 	byHash map[uint64][]SeriesRef  // labels hash -> refs (collisions resolved by labels.Equal)
 	byName map[string][]*memSeries // metric name -> series sorted by labels
 	names  []string                // sorted keys of byName, for name regexps and no-name selectors
+	// postings maps label name -> value -> the refs of the series with that
+	// label, ascending (refs only grow, so adding one is an append), as
+	// Prometheus' index does: a selector with equality matchers intersects
+	// their lists instead of testing every series of its metric name.
+	postings map[string]map[string][]SeriesRef
 
 	stats StoreStats
 }
@@ -60,8 +66,9 @@ type StoreStats struct {
 // NewStore returns an empty Store.
 func NewStore() *Store {
 	return &Store{
-		byHash: map[uint64][]SeriesRef{},
-		byName: map[string][]*memSeries{},
+		byHash:   map[uint64][]SeriesRef{},
+		byName:   map[string][]*memSeries{},
+		postings: map[string]map[string][]SeriesRef{},
 	}
 }
 
@@ -89,6 +96,14 @@ func (s *Store) Ref(lbls labels.Labels) SeriesRef {
 	ref = SeriesRef(len(s.series))
 	s.byHash[h] = append(s.byHash[h], ref)
 	s.stats.Series++
+	lbls.Range(func(l labels.Label) {
+		vals := s.postings[l.Name]
+		if vals == nil {
+			vals = map[string][]SeriesRef{}
+			s.postings[l.Name] = vals
+		}
+		vals[l.Value] = append(vals[l.Value], ref)
+	})
 
 	name := lbls.Get(model.MetricNameLabel)
 	list, known := s.byName[name]

@@ -3,6 +3,8 @@ package fakeprom
 import (
 	"context"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -240,4 +242,65 @@ func TestConcurrentAppendAndQuery(t *testing.T) {
 	}
 	wg.Wait()
 	require.Equal(t, int64(20_000), s.Stats().Samples)
+}
+
+// TestPostingsMatchScan checks the postings index against the definition it
+// replaces: every series of the Store tested against every matcher, sorted by
+// labels. The labels include one sorting before __name__ and ones that some
+// series lack; the matchers mix equalities (indexed) with the other types and
+// with empty values (not indexed).
+func TestPostingsMatchScan(t *testing.T) {
+	s := NewStore()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	pick := func(vals ...string) string { return vals[rnd.IntN(len(vals))] }
+	var all []labels.Labels
+	for range 500 {
+		lset := labels.FromStrings(
+			"__name__", pick("a", "b", "c"),
+			"A", pick("", "x", "y"),
+			"app", pick("p", "q", "r", "s"),
+			"pod", pick("", "1", "2", "3"),
+			"status", pick("200", "500", "503"),
+		)
+		ref := s.Ref(lset)
+		if rnd.IntN(10) > 0 { // some series have no sample in range
+			s.Append(ref, 10, 1)
+		}
+		all = append(all, lset.WithoutEmpty())
+	}
+	mint, maxt := int64(0), int64(20)
+	matcher := func() *labels.Matcher {
+		name := pick("__name__", "A", "app", "pod", "status", "missing")
+		val := pick("", "a", "b", "x", "p", "q", "1", "200", "5..", "p|q")
+		typ := []labels.MatchType{labels.MatchEqual, labels.MatchEqual, labels.MatchNotEqual, labels.MatchRegexp, labels.MatchNotRegexp}[rnd.IntN(5)]
+		return labels.MustNewMatcher(typ, name, val)
+	}
+	for range 2000 {
+		ms := make([]*labels.Matcher, 1+rnd.IntN(4))
+		for i := range ms {
+			ms[i] = matcher()
+		}
+		var want []labels.Labels
+		seen := map[string]bool{}
+		for _, lset := range all {
+			if matchesAll(lset, ms) && !seen[lset.String()] {
+				seen[lset.String()] = true
+				ref := s.Ref(lset)
+				if len(s.series[ref-1].samples) > 0 {
+					want = append(want, lset)
+				}
+			}
+		}
+		slices.SortFunc(want, labels.Compare)
+		var got []labels.Labels
+		for _, sr := range s.selectSeries(mint, maxt, ms) {
+			got = append(got, sr.lset)
+		}
+		require.Equal(t, want, got, "%v", ms)
+
+		var each []labels.Labels
+		s.eachMatching(mint, maxt, ms, func(m *memSeries) { each = append(each, m.lset) })
+		slices.SortFunc(each, labels.Compare)
+		require.Equal(t, want, each, "eachMatching %v", ms)
+	}
 }

@@ -27,6 +27,9 @@ func newControllers(w *World) controllers {
 			Clock:    w.clock,
 			Recorder: w.obs,
 			Routers:  routers.Routers,
+			// A Rollout's ReplicaSets and runs come from the owner index, not a scan of its
+			// namespace (all of a world's Rollouts may share one).
+			OwnerIndex: memapi.OwnerUIDField,
 		},
 		analysis: &analysis.Reconciler{
 			Client:    w.client,

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -108,8 +109,9 @@ func (r *Reconciler) gather(ctx context.Context, ro *v1alpha1.Rollout, workload 
 	c.pause.ro = ro
 	c.pause.now = c.metaNow
 
+	listOpts := r.ownedListOptions(ro)
 	var rsList appsv1.ReplicaSetList
-	if err := r.Client.List(ctx, &rsList, client.InNamespace(ro.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+	if err := r.Client.List(ctx, &rsList, listOpts...); err != nil {
 		return nil, err
 	}
 	for i := range rsList.Items {
@@ -120,7 +122,7 @@ func (r *Reconciler) gather(ctx context.Context, ro *v1alpha1.Rollout, workload 
 	sortByCreation(c.allRSs)
 
 	var arList v1alpha1.AnalysisRunList
-	if err := r.Client.List(ctx, &arList, client.InNamespace(ro.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+	if err := r.Client.List(ctx, &arList, listOpts...); err != nil {
 		return nil, err
 	}
 	var ars []*v1alpha1.AnalysisRun
@@ -133,7 +135,7 @@ func (r *Reconciler) gather(ctx context.Context, ro *v1alpha1.Rollout, workload 
 	c.currentArs, c.otherArs = splitCurrentRuns(ars, ro)
 
 	var exList v1alpha1.ExperimentList
-	if err := r.Client.List(ctx, &exList, client.InNamespace(ro.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+	if err := r.Client.List(ctx, &exList, listOpts...); err != nil {
 		return nil, err
 	}
 	for i := range exList.Items {
@@ -175,6 +177,20 @@ func (r *Reconciler) gather(ctx context.Context, ro *v1alpha1.Rollout, workload 
 	c.podHash, c.stepHash, c.selector, c.refsValid, c.specErr = d.podHash, d.stepHash, d.selector, d.refsValid, d.specErr
 	c.classifyReplicaSets()
 	return c, nil
+}
+
+// ownedListOptions lists the candidates for what ro owns: its namespace, narrowed by the owner
+// index when there is one. Either way gather keeps only the objects whose controller reference is
+// ro (the index also holds non-controller owner references), so both give the same objects.
+func (r *Reconciler) ownedListOptions(ro *v1alpha1.Rollout) []client.ListOption {
+	opts := []client.ListOption{client.InNamespace(ro.Namespace), client.UnsafeDisableDeepCopy}
+	if r.OwnerIndex != "" {
+		// client.MatchingFields{r.OwnerIndex: uid}, with its selector built once for all three
+		// lists rather than per List.
+		sel := fields.OneTermEqualSelector(r.OwnerIndex, string(ro.UID))
+		opts = append(opts, client.MatchingFieldsSelector{Selector: sel})
+	}
+	return opts
 }
 
 // getService returns the named Service, nil when name is empty or the Service does not exist.

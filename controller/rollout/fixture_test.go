@@ -23,6 +23,7 @@ import (
 	"github.com/canarydrill/canarydrill/api/scheme"
 	"github.com/canarydrill/canarydrill/api/v1alpha1"
 	"github.com/canarydrill/canarydrill/controller/ops"
+	"github.com/canarydrill/canarydrill/sim/memapi"
 )
 
 // fixture runs the Reconciler against controller-runtime's fake client and a fake clock, with a
@@ -65,6 +66,10 @@ func newFixture(t *testing.T, ro *v1alpha1.Rollout, objs ...client.Object) *fixt
 	c := fake.NewClientBuilder().WithScheme(scheme.New()).
 		WithStatusSubresource(&v1alpha1.Rollout{}, &v1alpha1.AnalysisRun{}, &v1alpha1.Experiment{}).
 		WithObjects(all...).
+		// The owner index the simulator lists by, registered as a manager's cache would have it.
+		WithIndex(&appsv1.ReplicaSet{}, memapi.OwnerUIDField, memapi.OwnerUIDs).
+		WithIndex(&v1alpha1.AnalysisRun{}, memapi.OwnerUIDField, memapi.OwnerUIDs).
+		WithIndex(&v1alpha1.Experiment{}, memapi.OwnerUIDField, memapi.OwnerUIDs).
 		WithInterceptorFuncs(interceptor.Funcs{Create: func(ctx context.Context, c client.WithWatch, o client.Object, opts ...client.CreateOption) error {
 			setUID(o)
 			return c.Create(ctx, o, opts...)
@@ -72,7 +77,7 @@ func newFixture(t *testing.T, ro *v1alpha1.Rollout, objs ...client.Object) *fixt
 	rec := record.NewFakeRecorder(10000)
 	return &fixture{
 		t: t, ctx: context.Background(), c: c, clock: clk, rec: rec,
-		r:               &Reconciler{Client: c, Clock: clk, Recorder: rec},
+		r:               &Reconciler{Client: c, Clock: clk, Recorder: rec, OwnerIndex: memapi.OwnerUIDField},
 		key:             types.NamespacedName{Namespace: ro.Namespace, Name: ro.Name},
 		podsUnavailable: map[string]bool{},
 	}

@@ -31,6 +31,14 @@ type Reconciler struct {
 	// Nil gives such a Rollout a NoopRouter; a basic canary never has routers.
 	Routers RouterFactory
 
+	// OwnerIndex, when set, names a field index of owner-reference UIDs that Client lists
+	// ReplicaSets, AnalysisRuns and Experiments by (memapi.OwnerUIDField, indexed by
+	// memapi.OwnerUIDs; a manager's cache must have it registered for those three kinds). A
+	// reconcile then reads only what its Rollout owns, not every object of its namespace: with
+	// many Rollouts in a namespace, listing and copying the namespace dominates otherwise.
+	// Empty lists the namespace, which needs no index.
+	OwnerIndex string
+
 	hashes hashCache
 }
 

@@ -79,8 +79,12 @@ func (c *memClient) List(_ context.Context, list client.ObjectList, opts ...clie
 	if ks := c.s.kinds[gvk]; ks != nil {
 		keys := ks.keys()
 		owner, byOwner := "", false
-		if lo.FieldSelector != nil {
+		checkFields := lo.FieldSelector != nil
+		if checkFields {
 			owner, byOwner = lo.FieldSelector.RequiresExactMatch(OwnerUIDField)
+			// Everything the owner index returns matches its own term: a selector of that
+			// term alone needs no per-object check (nor the field set built for one).
+			checkFields = !byOwner || len(lo.FieldSelector.Requirements()) > 1
 		}
 		switch {
 		case byOwner:
@@ -96,7 +100,7 @@ func (c *memClient) List(_ context.Context, list client.ObjectList, opts ...clie
 			if lo.LabelSelector != nil && !lo.LabelSelector.Matches(labels.Set(o.GetLabels())) {
 				continue
 			}
-			if lo.FieldSelector != nil && !lo.FieldSelector.Matches(fieldSet(o, owner)) {
+			if checkFields && !lo.FieldSelector.Matches(fieldSet(o, owner)) {
 				continue
 			}
 			if noCopy {

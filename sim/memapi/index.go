@@ -2,7 +2,6 @@ package memapi
 
 import (
 	"slices"
-	"sort"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -14,6 +13,25 @@ import (
 // as a controller-runtime cache with the same index registered does. Controllers list their
 // ReplicaSets and AnalysisRuns this way instead of the whole namespace.
 const OwnerUIDField = "metadata.ownerReferences.uid"
+
+// OwnerUIDs is the indexer of OwnerUIDField: the UIDs of obj's owner references, controller or
+// not, which is what this Store's owner index holds. A controller-runtime manager whose cache
+// serves the same lists registers it for each kind a controller lists by owner, e.g.
+//
+//	mgr.GetFieldIndexer().IndexField(ctx, &appsv1.ReplicaSet{}, memapi.OwnerUIDField, memapi.OwnerUIDs)
+//
+// (and the fake client takes it through its builder's WithIndex).
+func OwnerUIDs(obj client.Object) []string {
+	refs := obj.GetOwnerReferences()
+	if len(refs) == 0 {
+		return nil
+	}
+	out := make([]string, len(refs))
+	for i, ref := range refs {
+		out[i] = string(ref.UID)
+	}
+	return out
+}
 
 // The indexes keep lists and the garbage collector proportional to what they return, so a
 // world with a thousand Rollouts pays for the ones a reconcile touches, not for all of them.
@@ -141,7 +159,7 @@ func (s *Store) OwnedBy(gvk schema.GroupVersionKind, owner types.UID) []client.O
 }
 
 func sortKeys(ks []types.NamespacedName) {
-	sort.Slice(ks, func(i, j int) bool { return compareKeys(ks[i], ks[j]) < 0 })
+	slices.SortFunc(ks, compareKeys) // keys are unique: any sort gives this one order
 }
 
 func compareKeys(a, b types.NamespacedName) int {

@@ -36,7 +36,7 @@ func newWorld(b *testing.B) *world {
 	clk := clocktesting.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	c := memapi.New(scheme.New(), clk).Client()
 	w := &world{b: b, ctx: context.Background(), clk: clk, c: c,
-		r:   &rollout.Reconciler{Client: c, Clock: clk},
+		r:   &rollout.Reconciler{Client: c, Clock: clk, OwnerIndex: memapi.OwnerUIDField},
 		req: reconcile.Request{NamespacedName: types.NamespacedName{Namespace: "lab", Name: "demo-app"}}}
 	d := intstr.FromString("30s")
 	pause := v1alpha1.CanaryStep{Pause: &v1alpha1.RolloutPause{Duration: &d}}
