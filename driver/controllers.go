@@ -27,6 +27,7 @@ import (
 	"github.com/canarydrill/canarydrill/controller/provider"
 	"github.com/canarydrill/canarydrill/controller/rollout"
 	"github.com/canarydrill/canarydrill/controller/trafficrouting"
+	"github.com/canarydrill/canarydrill/sim/memapi"
 )
 
 // LabelControllerInstanceID is Argo's sharding label (see Options.InstanceID).
@@ -76,7 +77,14 @@ func cacheOptions(o Options) cache.Options {
 
 func (d *Driver) setupControllers() error {
 	mgr, o := d.mgr, d.o
-	rr := &rollout.Reconciler{Client: mgr.GetClient(), Clock: o.Clock, Recorder: d.recorder, Log: o.Log.WithName("rollout")}
+	// A Rollout lists its ReplicaSets, runs and Experiments by owner from the cache, as in the
+	// simulator, instead of scanning its namespace.
+	for _, obj := range []client.Object{&appsv1.ReplicaSet{}, &v1alpha1.AnalysisRun{}, &v1alpha1.Experiment{}} {
+		if err := mgr.GetFieldIndexer().IndexField(context.Background(), obj, memapi.OwnerUIDField, memapi.OwnerUIDs); err != nil {
+			return err
+		}
+	}
+	rr := &rollout.Reconciler{Client: mgr.GetClient(), Clock: o.Clock, Recorder: d.recorder, Log: o.Log.WithName("rollout"), OwnerIndex: memapi.OwnerUIDField}
 	if o.Routers != nil {
 		rr.Routers = o.Routers(mgr.GetClient(), d.recorder)
 	} else {
