@@ -41,7 +41,9 @@ func Load(ref string) (*Scenario, error) {
 	if err != nil {
 		return nil, Problems{fmt.Sprintf("%s: %v", ref, err)}
 	}
-	return loadFS(os.DirFS(filepath.Dir(abs)), filepath.Base(abs), ref)
+	// The whole file system, so that manifest paths may climb out of the scenario's folder
+	// (../manifests/rollout.yaml), as users' repositories lay them out.
+	return loadFS(os.DirFS("/"), strings.TrimPrefix(filepath.ToSlash(abs), "/"), ref)
 }
 
 // loadFS reads file from fsys; manifest paths resolve against the file's folder in fsys.
@@ -59,6 +61,7 @@ func loadFS(fsys fs.FS, file, source string) (*Scenario, error) {
 		return nil, probs
 	}
 	probs = append(probs, sc.decodeManifests(fsys, path.Dir(file))...)
+	probs = append(probs, sc.readReplay(fsys, path.Dir(file))...)
 	if len(probs) > 0 {
 		return nil, probs
 	}
@@ -110,7 +113,7 @@ func (sc *Scenario) decodeManifests(fsys fs.FS, dir string) Problems {
 			if !strings.HasPrefix(sc.Source, BuiltinPrefix) {
 				src = filepath.Join(filepath.Dir(sc.Source), m.Path)
 			}
-			b, err := fs.ReadFile(fsys, path.Join(dir, m.Path))
+			b, err := fs.ReadFile(fsys, resolve(dir, m.Path))
 			if err != nil {
 				probs = append(probs, fmt.Sprintf("%s: %s.path: cannot read %q: %v", sc.Source, field, m.Path, unwrapPathError(err)))
 				continue
@@ -128,6 +131,14 @@ func (sc *Scenario) decodeManifests(fsys fs.FS, dir string) Problems {
 		sc.Objects = append(sc.Objects, objs...)
 	}
 	return probs
+}
+
+// resolve names p, relative to dir or absolute, inside a file system rooted at "/".
+func resolve(dir, p string) string {
+	if path.IsAbs(p) {
+		return strings.TrimPrefix(path.Clean(p), "/")
+	}
+	return path.Clean(path.Join(dir, p))
 }
 
 func unwrapPathError(err error) error {

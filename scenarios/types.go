@@ -22,6 +22,8 @@ type Scenario struct {
 	Source string `json:"-"`
 	// Objects are the decoded manifests, in file order.
 	Objects []Object `json:"-"`
+	// ReplayData is the content of spec.metrics.replay, read when the scenario is loaded.
+	ReplayData []byte `json:"-"`
 }
 
 // Object is one decoded manifest document and where it came from.
@@ -81,6 +83,11 @@ type Traffic struct {
 type Metrics struct {
 	Preset         string   `json:"preset,omitempty"`
 	ScrapeInterval Duration `json:"scrapeInterval,omitempty"`
+	// Replay is an OpenMetrics file with timestamps (what `canarydrill fakeprom import` writes)
+	// whose series the run's Prometheus serves instead of the modelled app's. Its first sample
+	// lands at the scenario's start, moved by Shift.
+	Replay string   `json:"replay,omitempty"`
+	Shift  Duration `json:"shift,omitempty"`
 }
 
 // Version is how one version of the service behaves.

@@ -68,10 +68,12 @@ func (wl *workload) scrape() {
 		}
 	}
 	wl.departed = wl.departed[:0]
-	for _, p := range wl.allPods() {
-		wl.emit(p, t)
+	if !w.replaying {
+		for _, p := range wl.allPods() {
+			wl.emit(p, t)
+		}
+		w.presets.scrape(t)
 	}
-	w.presets.scrape(t)
 	w.q.add(w.now().Add(w.sc.Spec.Metrics.ScrapeInterval.Duration), "", wl.scrape)
 }
 

@@ -87,6 +87,7 @@ func (w *World) Report() *reports.Report {
 	if !w.settled {
 		r.Notes = append(r.Notes, fmt.Sprintf("maxDuration %s reached before the rollout settled", w.sc.Spec.MaxDuration))
 	}
+	r.Notes = append(r.Notes, w.notes...)
 	reports.Check(r, w.sc.Spec.Expect)
 	return r
 }

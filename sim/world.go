@@ -34,6 +34,10 @@ type World struct {
 	store  *memapi.Store
 	client client.Client
 	prom   *fakeprom.Store
+	// replaying: the series come from spec.metrics.replay, not from the app model.
+	replaying bool
+	// notes are said in the report.
+	notes  []string
 	promQL *fakeprom.Server
 
 	controllers controllers
@@ -103,6 +107,9 @@ func New(ctx context.Context, sc *scenarios.Scenario, seed int64) (*World, error
 		if err := w.client.Create(ctx, obj); err != nil {
 			return nil, fmt.Errorf("%s: applying %s %s: %w", o.Source, obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
 		}
+	}
+	if err := w.loadReplay(); err != nil {
+		return nil, fmt.Errorf("%s: %w", sc.Source, err)
 	}
 	w.timeline.schedule()
 	w.work.scheduleScrapes()
