@@ -71,3 +71,10 @@ e2e-controlplane:
 ## when the control plane is missing.
 e2e: install e2e-controlplane
 	CANARYDRILL_E2E=1 $(GO) test -count=1 -timeout 30m ./internal/controlplane/... ./kubeletsim/... ./driver/... ./kubecli/... ./test/e2e/...
+
+## e2e-argo: build Argo Rollouts' released controller from test/e2e/argo and copy its CRDs and
+## install manifests beside it into the user cache (reused when there; cold about 4 CPU-minutes),
+## the reference of test/e2e/conformance, see docs/conformance.md.
+.PHONY: e2e-argo
+e2e-argo:
+	./test/e2e/argo/build.sh

@@ -37,9 +37,10 @@ table{border-collapse:collapse;margin:8px 0} td,th{border-bottom:1px solid #dee2
 	if r.Description != "" {
 		fmt.Fprintf(b, "<p>%s</p>\n", esc(strings.TrimSpace(r.Description)))
 	}
-	fmt.Fprintf(b, "<p>Outcome <b>%s</b> (phase %s), seed %d, %s of virtual time.</p>\n", esc(r.Outcome), esc(orDash(r.FinalPhase)), r.Seed, secs(r.VirtualSeconds))
+	fmt.Fprintf(b, "<p>Outcome <b>%s</b> (phase %s), seed %d, %s.</p>\n", esc(r.Outcome), esc(orDash(r.FinalPhase)), r.Seed, esc(durationLine(r)))
 	keyTimes(b, r)
 	charts(b, r)
+	htmlLoad(b, r)
 	htmlExpectations(b, r)
 	htmlRuns(b, r)
 	if len(r.Events) > 0 {

@@ -63,7 +63,7 @@ func JUnit(w io.Writer, rs ...*Report) error {
 	for _, r := range rs {
 		s := junitSuite{
 			Name: r.Scenario,
-			Time: seconds(r.VirtualSeconds),
+			Time: seconds(suiteSeconds(r)),
 			Properties: []junitProperty{
 				{Name: "seed", Value: strconv.FormatInt(r.Seed, 10)},
 				{Name: "outcome", Value: r.Outcome},
@@ -86,7 +86,7 @@ func JUnit(w io.Writer, rs ...*Report) error {
 		s.SystemOut = junitText{strings.ReplaceAll(out.String(), "]]>", "]] >")}
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
-		total += r.VirtualSeconds
+		total += suiteSeconds(r)
 		doc.Suites = append(doc.Suites, s)
 	}
 	doc.Time = seconds(total)
@@ -100,6 +100,14 @@ func JUnit(w io.Writer, rs ...*Report) error {
 	}
 	_, err := fmt.Fprintln(w)
 	return err
+}
+
+// suiteSeconds is how long a run took: its virtual time, or a drill's wall time.
+func suiteSeconds(r *Report) float64 {
+	if r.WallSeconds != nil {
+		return *r.WallSeconds
+	}
+	return r.VirtualSeconds
 }
 
 func seconds(s float64) string { return strconv.FormatFloat(s, 'f', 3, 64) }

@@ -18,7 +18,7 @@ func Markdown(w io.Writer, r *Report) error {
 	if r.Description != "" {
 		fmt.Fprintf(b, "%s\n\n", strings.TrimSpace(r.Description))
 	}
-	fmt.Fprintf(b, "Outcome **%s** (phase %s), seed %d, %s of virtual time.\n\n", r.Outcome, orDash(r.FinalPhase), r.Seed, secs(r.VirtualSeconds))
+	fmt.Fprintf(b, "Outcome **%s** (phase %s), seed %d, %s.\n\n", r.Outcome, orDash(r.FinalPhase), r.Seed, durationLine(r))
 	fmt.Fprintf(b, "| | at | after the fault |\n|---|---|---|\n")
 	row := func(name string, at, since *float64) {
 		if at == nil {
@@ -43,6 +43,7 @@ func Markdown(w io.Writer, r *Report) error {
 		fmt.Fprintf(b, " **Payments:** %d received, %d failed silently.", q.PaymentsReceived, q.PaymentsFailed)
 	}
 	b.WriteString("\n\n")
+	markdownLoad(b, r)
 	if len(r.Expectations) > 0 {
 		b.WriteString("## Expectations\n\n| expectation | want | got | |\n|---|---|---|---|\n")
 		for _, x := range r.Expectations {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -42,7 +43,7 @@ func Text(w io.Writer, r *Report) error {
 	if !r.Passed {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(w, "%s  %s  %s (phase %s)  seed %d  %s virtual\n", r.Scenario, verdict, r.Outcome, orDash(r.FinalPhase), r.Seed, secs(r.VirtualSeconds))
+	fmt.Fprintf(w, "%s  %s  %s (phase %s)  seed %d  %s\n", r.Scenario, verdict, r.Outcome, orDash(r.FinalPhase), r.Seed, durationLine(r))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	line := func(name string, at *float64, since *float64) {
 		if at == nil {
@@ -69,6 +70,7 @@ func Text(w io.Writer, r *Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	textLoad(w, r)
 	for _, ar := range r.AnalysisRuns {
 		n := 0
 		for _, m := range ar.Metrics {
@@ -105,7 +107,7 @@ func orDash(s string) string {
 
 // secs writes seconds for people: "65s", and past an hour "9h22m5s" rather than "33725s".
 func secs(s float64) string {
-	d := time.Duration(s * float64(time.Second))
+	d := time.Duration(math.Round(s * float64(time.Second))) // 64.998 s is not 64.997999999 s
 	if d > time.Hour && d%time.Hour != 0 {
 		return d.Round(time.Second).String()
 	}

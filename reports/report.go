@@ -29,6 +29,14 @@ type Report struct {
 	Weights               []WeightPoint `json:"weights,omitempty"`
 	Signals               *Signals      `json:"signals,omitempty"`
 	Notes                 []string      `json:"notes,omitempty"`
+
+	// A drill's own fields (canarydrill drill): its time scale (wall time per scenario time;
+	// the report's times are scenario seconds), how long it took on the wall clock, and vegeta's
+	// view of the requests, overall and per window.
+	TimeScale   float64  `json:"timeScale,omitempty"`
+	WallSeconds *float64 `json:"wallSeconds,omitempty"`
+	Load        *Load    `json:"load,omitempty"`
+	Windows     []Window `json:"windows,omitempty"`
 }
 
 // Signals are what users saw per window of Step seconds, starting At: requests, failed

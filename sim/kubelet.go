@@ -57,6 +57,10 @@ func (p *pod) memory(now time.Time) float64 {
 // in a new process, and the container is ready after its version's startup time unless a
 // crash-loop fault makes it exit first.
 func (wl *workload) startContainer(p *pod) {
+	if wl.w.rt != nil {
+		wl.w.rtStartContainer(p)
+		return
+	}
 	now := wl.w.now()
 	c := &p.ctr
 	c.gen++
@@ -83,6 +87,9 @@ func (wl *workload) startContainer(p *pod) {
 // leakChanged recomputes the container's leak after a memory-leak fault started or ended, or
 // the container started, and schedules the OOM kill for when the working set reaches the limit.
 func (wl *workload) leakChanged(p *pod) {
+	if wl.w.rt != nil {
+		return // a real process leaks (its knob follows the faults) and exits by itself
+	}
 	now := wl.w.now()
 	c := &p.ctr
 	c.memAt, c.memFrom = p.memory(now), now
@@ -106,6 +113,9 @@ func (wl *workload) leakChanged(p *pod) {
 func (wl *workload) terminate(p *pod, reason string) {
 	if p.gone || !p.ctr.running {
 		return
+	}
+	if wl.w.rt != nil {
+		wl.w.rt.kubelet.Kill(p.key, p.ctr.gen) // a no-op when the process already exited
 	}
 	now := wl.w.now()
 	wasReady := p.ready

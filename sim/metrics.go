@@ -79,19 +79,26 @@ func (wl *workload) scrape() {
 
 func (wl *workload) emit(p *pod, t int64) {
 	w := wl.w
-	s := p.series
-	if s == nil {
-		s = &podSeries{base: w.podLabels(p), requests: map[int]fakeprom.SeriesRef{}}
-		kb := labels.FromStrings("namespace", p.key.Namespace, "pod", p.key.Name, "container", p.container())
-		s.restarts = s.ref(w, kb, "kube_pod_container_status_restarts_total")
-		s.oomReason = s.ref(w, kb, "kube_pod_container_status_last_terminated_reason", "reason", reasonOOMKilled)
-		s.errReason = s.ref(w, kb, "kube_pod_container_status_last_terminated_reason", "reason", reasonError)
-		s.memory = s.ref(w, kb, "container_memory_working_set_bytes")
-		p.series = s
-	}
+	s := wl.seriesOf(p)
 	wl.emitKube(p, s, t)
 	wl.emitApp(p, s, t)
 	w.presets.emitPod(p, t)
+}
+
+// seriesOf returns the pod's series, creating its kube-state-metrics and cAdvisor ones first.
+func (wl *workload) seriesOf(p *pod) *podSeries {
+	if p.series != nil {
+		return p.series
+	}
+	w := wl.w
+	s := &podSeries{base: w.podLabels(p), requests: map[int]fakeprom.SeriesRef{}}
+	kb := labels.FromStrings("namespace", p.key.Namespace, "pod", p.key.Name, "container", p.container())
+	s.restarts = s.ref(w, kb, "kube_pod_container_status_restarts_total")
+	s.oomReason = s.ref(w, kb, "kube_pod_container_status_last_terminated_reason", "reason", reasonOOMKilled)
+	s.errReason = s.ref(w, kb, "kube_pod_container_status_last_terminated_reason", "reason", reasonError)
+	s.memory = s.ref(w, kb, "container_memory_working_set_bytes")
+	p.series = s
+	return s
 }
 
 // emitKube writes kube-state-metrics' and cAdvisor's view of the pod. As kube-state-metrics

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -28,17 +29,20 @@ type observer struct {
 
 	faultAt       *time.Time
 	updatePending bool
-	updatedHash   string
-	firstBadMeas  *time.Time
-	detected      *time.Time
-	aborted       *time.Time
-	abortedHash   string
-	restored      *time.Time
-	scaledDown    *time.Time
-	promoted      *time.Time
-	weights       []reports.WeightPoint
-	lastShare     float64
-	checkTraffic  bool
+	// pendingFrom is the revision the rollout was on when the update came (an aborted canary's,
+	// say): the updated revision is the next other one.
+	pendingFrom  string
+	updatedHash  string
+	firstBadMeas *time.Time
+	detected     *time.Time
+	aborted      *time.Time
+	abortedHash  string
+	restored     *time.Time
+	scaledDown   *time.Time
+	promoted     *time.Time
+	weights      []reports.WeightPoint
+	lastShare    float64
+	checkTraffic bool
 }
 
 type runRecord struct {
@@ -52,7 +56,12 @@ func newObserver(w *World) *observer {
 	return &observer{w: w, runs: map[string]*runRecord{}, lastShare: -1}
 }
 
-func (o *observer) at(t time.Time) float64 { return t.Sub(Epoch).Seconds() }
+func (o *observer) at(t time.Time) float64 {
+	if o.w.rt != nil {
+		return math.Round(t.Sub(Epoch).Seconds()*1000) / 1000 // wall-clock times, to the millisecond
+	}
+	return t.Sub(Epoch).Seconds()
+}
 
 func (o *observer) event(kind, msg string) {
 	o.events = append(o.events, reports.Event{At: o.at(o.w.now()), Kind: kind, Message: msg})
@@ -87,6 +96,7 @@ func (o *observer) faultStarted(_ interface{}) {
 func (o *observer) updated(key types.NamespacedName) {
 	if key.Name == o.w.focus {
 		o.updatePending = true
+		o.pendingFrom = o.w.focusRollout().Status.CurrentPodHash
 		o.aborted, o.abortedHash, o.restored, o.scaledDown = nil, "", nil, nil
 	}
 }
@@ -109,7 +119,7 @@ func (o *observer) onChange(e memapi.Event) {
 			return
 		}
 		o.checkTraffic = true
-		if o.updatePending && obj.Status.CurrentPodHash != "" && obj.Status.CurrentPodHash != obj.Status.StableRS {
+		if o.updatePending && obj.Status.CurrentPodHash != "" && obj.Status.CurrentPodHash != obj.Status.StableRS && obj.Status.CurrentPodHash != o.pendingFrom {
 			o.updatedHash, o.updatePending = obj.Status.CurrentPodHash, false
 		}
 		if obj.Status.Abort && o.aborted == nil && e.Type == memapi.Modified {

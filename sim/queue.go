@@ -58,17 +58,24 @@ func (q *queue) add(at time.Time, key string, run func()) {
 // next removes and returns the next live event, or nil.
 func (q *queue) next() *event {
 	for q.h.Len() > 0 {
-		e := heap.Pop(&q.h).(*event)
-		if e.key != "" {
-			if t, ok := q.due[e.key]; !ok || !t.Equal(e.at) {
-				continue // replaced by an earlier entry that already ran
-			}
-			delete(q.due, e.key)
+		if e := q.take(heap.Pop(&q.h).(*event)); e != nil {
+			return e
 		}
-		q.runs++
-		return e
 	}
 	return nil
+}
+
+// take returns a popped event if it is live (nil when a keyed event was replaced by an earlier
+// entry that already ran), and counts it.
+func (q *queue) take(e *event) *event {
+	if e.key != "" {
+		if t, ok := q.due[e.key]; !ok || !t.Equal(e.at) {
+			return nil
+		}
+		delete(q.due, e.key)
+	}
+	q.runs++
+	return e
 }
 
 // peek is the time of the next event (possibly a stale one), and whether there is any.

@@ -61,16 +61,7 @@ func single(service string) classRoute {
 // routedSplit divides a routed Rollout's requests; ok is false when no object says how, and the
 // replica-based split applies.
 func (t *traffic) routedSplit(ro *v1alpha1.Rollout) (shares, mirrors []share, ok bool) {
-	var tagged, untagged classRoute
-	switch {
-	case ro.Spec.Strategy.BlueGreen != nil:
-		tagged, untagged, ok = t.blueGreenRoutes(ro)
-	case ro.Spec.Strategy.Canary != nil && ro.Spec.Strategy.Canary.TrafficRouting != nil:
-		tagged, untagged, ok = t.routerRoutes(ro)
-		if !ok {
-			tagged, untagged, ok = weightRoutes(ro)
-		}
-	}
+	tagged, untagged, ok := t.classRoutes(ro)
 	if !ok {
 		return nil, nil, false
 	}
@@ -81,6 +72,21 @@ func (t *traffic) routedSplit(ro *v1alpha1.Rollout) (shares, mirrors []share, ok
 	shares, mirrors = t.classShares(ro, untagged, 1-taggedShare, shares, mirrors)
 	shares, mirrors = t.classShares(ro, tagged, taggedShare, shares, mirrors)
 	return shares, mirrors, true
+}
+
+// classRoutes says where a routed Rollout's tagged and untagged requests go; ok is false when no
+// object says how.
+func (t *traffic) classRoutes(ro *v1alpha1.Rollout) (tagged, untagged classRoute, ok bool) {
+	switch {
+	case ro.Spec.Strategy.BlueGreen != nil:
+		return t.blueGreenRoutes(ro)
+	case ro.Spec.Strategy.Canary != nil && ro.Spec.Strategy.Canary.TrafficRouting != nil:
+		tagged, untagged, ok = t.routerRoutes(ro)
+		if !ok {
+			tagged, untagged, ok = weightRoutes(ro)
+		}
+	}
+	return tagged, untagged, ok
 }
 
 func (t *traffic) hasReadyPods(ro *v1alpha1.Rollout) bool {

@@ -34,7 +34,8 @@ func (tl *timeline) schedule() {
 
 func (tl *timeline) done() bool { return tl.pending == 0 }
 
-func (tl *timeline) fire(i int, e scenarios.Entry) {
+// target is the Rollout an entry acts on: its rollout field, else the focus.
+func (tl *timeline) target(e scenarios.Entry) types.NamespacedName {
 	w := tl.w
 	key := types.NamespacedName{Namespace: w.focusNamespace(), Name: w.focus}
 	if ns, name, ok := strings.Cut(e.Rollout, "/"); ok {
@@ -42,6 +43,12 @@ func (tl *timeline) fire(i int, e scenarios.Entry) {
 	} else if e.Rollout != "" {
 		key.Name = e.Rollout
 	}
+	return key
+}
+
+func (tl *timeline) fire(i int, e scenarios.Entry) {
+	w := tl.w
+	key := tl.target(e)
 	var err error
 	switch {
 	case e.Update != nil:

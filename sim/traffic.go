@@ -73,6 +73,10 @@ func (t *traffic) accrue() {
 	if dt <= 0 {
 		return
 	}
+	if t.w.rt != nil {
+		t.last = now // real requests: vegeta sends them and the router counts them
+		return
+	}
 	split := t.current()
 	mid := t.last.Add(dt / 2).Sub(Epoch)
 	perRollout := t.rate(mid) * dt.Seconds()

@@ -209,6 +209,9 @@ func (wl *workload) podChanged(e memapi.Event) {
 		}
 	}
 	wl.departed = append(wl.departed, p)
+	if wl.w.rt != nil {
+		wl.w.rtRemovePod(p)
+	}
 	wl.w.traffic.invalidate()
 	wl.syncStatusSoon(p.rs)
 }

@@ -58,6 +58,10 @@ type World struct {
 	end     time.Time
 	settled bool
 	err     error
+
+	// rt is set for a wall-clock run (realtime.go): real processes instead of the kubelet, traffic
+	// and app models; nil in virtual time.
+	rt *realtime
 }
 
 // controllers are the reconcilers the world drives, by the kind they reconcile.
@@ -70,7 +74,12 @@ type controllers struct {
 // New builds the world for a scenario: the API with the scenario's manifests applied at time
 // zero, the reconcilers, the workload, traffic and app models, and fakeprom.
 func New(ctx context.Context, sc *scenarios.Scenario, seed int64) (*World, error) {
+	return newWorld(ctx, sc, seed, nil)
+}
+
+func newWorld(ctx context.Context, sc *scenarios.Scenario, seed int64, rt *realtime) (*World, error) {
 	w := &World{
+		rt:    rt,
 		sc:    sc,
 		seed:  seed,
 		ctx:   ctx,
@@ -112,7 +121,11 @@ func New(ctx context.Context, sc *scenarios.Scenario, seed int64) (*World, error
 		return nil, fmt.Errorf("%s: %w", sc.Source, err)
 	}
 	w.timeline.schedule()
-	w.work.scheduleScrapes()
+	if w.rt != nil {
+		w.rtScheduleScrapes() // the app's series come from real scrapes; the kubelet's from here
+	} else {
+		w.work.scheduleScrapes()
+	}
 	return w, nil
 }
 

@@ -51,5 +51,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newMatrixCmd())
 	root.AddCommand(newControllerCmd())
 	root.AddCommand(newRolloutsCmd())
+	root.AddCommand(newDrillCmd())
+	root.AddCommand(newLabCmd())
+	root.AddCommand(newClusterCmd())
 	return root
 }
