@@ -70,7 +70,7 @@ e2e-controlplane:
 ## real kube-apiserver, kube-controller-manager and etcd; CANARYDRILL_E2E=1 makes them fail, not skip,
 ## when the control plane is missing.
 e2e: install e2e-controlplane
-	CANARYDRILL_E2E=1 $(GO) test -count=1 -timeout 30m ./internal/controlplane/... ./kubeletsim/... ./driver/... ./kubecli/... ./test/e2e/...
+	CANARYDRILL_E2E=1 $(GO) test -count=1 -timeout 30m ./internal/controlplane/... ./kubeletsim/... ./driver/... ./kubecli/... ./kindcluster/... ./test/e2e/...
 
 ## e2e-argo: build Argo Rollouts' released controller from test/e2e/argo and copy its CRDs and
 ## install manifests beside it into the user cache (reused when there; cold about 4 CPU-minutes),
