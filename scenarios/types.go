@@ -52,6 +52,16 @@ type Spec struct {
 	// Healthy describes the scenario's healthy twin for `canarydrill matrix`: the same
 	// manifests and load with a release that should promote.
 	Healthy *Healthy `json:"healthy,omitempty"`
+	// Conformance is what `canarydrill conformance` must know of the scenario.
+	Conformance *Conformance `json:"conformance,omitempty"`
+}
+
+// Conformance qualifies the comparison of canarydrill's controller with Argo Rollouts' on
+// this scenario.
+type Conformance struct {
+	// Differs, when set, says why canarydrill deliberately behaves differently from Argo
+	// Rollouts here: the table shows the differences and does not fail on them.
+	Differs string `json:"differs,omitempty"`
 }
 
 // Healthy replaces parts of a scenario to make its healthy twin. A part left out is derived:
