@@ -1,0 +1,155 @@
+package conformance
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/canarydrill/canarydrill/reports"
+)
+
+// Verdict is how one compared field came out.
+type Verdict string
+
+// The verdicts: equal; a timing apart by no more than the tolerance; different; different where
+// the scenario declares a deliberate difference (conformance.differs).
+const (
+	Same      Verdict = "same"
+	Tolerated Verdict = "within tolerance"
+	Differs   Verdict = "differs"
+	Declared  Verdict = "declared difference"
+)
+
+// Row is one compared field of a scenario.
+type Row struct {
+	Field   string
+	Argo    string
+	Ours    string
+	Verdict Verdict
+}
+
+// Result is one scenario's comparison.
+type Result struct {
+	Scenario string
+	// Declared is the scenario's conformance.differs: why a difference is deliberate.
+	Declared string
+	Rows     []Row
+}
+
+// Passed says no field differs but where the scenario declares it.
+func (r Result) Passed() bool {
+	for _, row := range r.Rows {
+		if row.Verdict == Differs {
+			return false
+		}
+	}
+	return true
+}
+
+// Compare compares the report of a scenario under Argo's controller with ours. Timings pass
+// when they are apart by at most tol seconds (scenario seconds, as the reports give them);
+// declared is the scenario's conformance.differs, which turns every difference into Declared.
+func Compare(argo, ours *reports.Report, tol float64, declared string) Result {
+	res := Result{Scenario: ours.Scenario, Declared: declared}
+	add := func(field, a, o string, v Verdict) {
+		if v == Differs && declared != "" {
+			v = Declared
+		}
+		res.Rows = append(res.Rows, Row{Field: field, Argo: a, Ours: o, Verdict: v})
+	}
+	exact := func(field, a, o string) { add(field, a, o, equalVerdict(a, o)) }
+
+	exact("outcome", argo.Outcome, ours.Outcome)
+	exact("final phase", argo.FinalPhase, ours.FinalPhase)
+	exact("final message", normalize(argo.FinalMessage), normalize(ours.FinalMessage))
+	exact("canary weights", weights(argo.Weights), weights(ours.Weights))
+	exact("analysis runs", runs(argo.AnalysisRuns), runs(ours.AnalysisRuns))
+	for _, t := range []struct {
+		field    string
+		argo, us *float64
+	}{
+		{"detected at", argo.DetectedAt, ours.DetectedAt},
+		{"aborted at", argo.AbortedAt, ours.AbortedAt},
+		{"traffic restored at", argo.TrafficRestoredAt, ours.TrafficRestoredAt},
+		{"canary scaled down at", argo.CanaryScaledDownAt, ours.CanaryScaledDownAt},
+		{"promoted at", argo.PromotedAt, ours.PromotedAt},
+	} {
+		add(t.field, seconds(t.argo), seconds(t.us), timing(t.argo, t.us, tol))
+	}
+	return res
+}
+
+func equalVerdict(a, b string) Verdict {
+	if a == b {
+		return Same
+	}
+	return Differs
+}
+
+// timing compares two optional instants: both absent or equal is Same, both present and at most
+// tol apart is Tolerated, anything else Differs.
+func timing(a, b *float64, tol float64) Verdict {
+	switch {
+	case a == nil && b == nil:
+		return Same
+	case a == nil || b == nil:
+		return Differs
+	case *a == *b:
+		return Same
+	case math.Abs(*a-*b) <= tol:
+		return Tolerated
+	}
+	return Differs
+}
+
+func seconds(s *float64) string {
+	if s == nil {
+		return "—"
+	}
+	return strconv.FormatFloat(*s, 'f', 1, 64) + "s"
+}
+
+// weights is the sequence of the canary's traffic shares, repeats dropped: "0 → 20% → 0".
+func weights(ws []reports.WeightPoint) string {
+	var parts []string
+	for i, w := range ws {
+		if i > 0 && w.Canary == ws[i-1].Canary {
+			continue
+		}
+		parts = append(parts, strconv.FormatFloat(w.Canary*100, 'f', -1, 64)+"%")
+	}
+	if len(parts) == 0 {
+		return "—"
+	}
+	return strings.Join(parts, " → ")
+}
+
+// runs describes the AnalysisRuns in order: kind, phase, and per metric its phase and the
+// phases of its measurements. Names are left out: they carry the pod-template hash, which
+// depends on the CRDs' defaulting, not on the controller.
+func runs(rs []reports.AnalysisRun) string {
+	if len(rs) == 0 {
+		return "—"
+	}
+	var parts []string
+	for _, r := range rs {
+		var ms []string
+		for _, m := range r.Metrics {
+			var phases []string
+			for _, x := range m.Measurements {
+				phases = append(phases, x.Phase)
+			}
+			ms = append(ms, fmt.Sprintf("%s %s [%s]", m.Name, m.Phase, strings.Join(phases, " ")))
+		}
+		parts = append(parts, fmt.Sprintf("%s %s: %s", r.Kind, r.Phase, strings.Join(ms, "; ")))
+	}
+	return strings.Join(parts, " | ")
+}
+
+// podHash matches a pod-template hash in a name ("demo-app-667768f4fc-2-2").
+var podHash = regexp.MustCompile(`-[0-9a-f]{8,10}\b`)
+
+// normalize hides pod-template hashes, which differ between CRD sets, not controllers.
+func normalize(s string) string { return podHash.ReplaceAllString(s, "-<hash>") }
