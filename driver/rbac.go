@@ -21,16 +21,16 @@ var Rules = []rbacv1.PolicyRule{
 	// Owner references with blockOwnerDeletion, where OwnerReferencesPermissionEnforcement is on.
 	{APIGroups: []string{"argoproj.io"}, Resources: []string{"rollouts/finalizers", "experiments/finalizers"}, Verbs: []string{"update"}},
 	// Rollout reconciler creates, terminates (patch) and trims runs; Experiment reconciler creates
-	// and terminates its runs; AnalysisRun reconciler deletes expired runs.
-	{APIGroups: []string{"argoproj.io"}, Resources: []string{"analysisruns"}, Verbs: []string{"get", "list", "watch", "create", "patch", "delete"}},
-	// AnalysisRun reconciler: status update with the run's resourceVersion.
-	{APIGroups: []string{"argoproj.io"}, Resources: []string{"analysisruns/status"}, Verbs: []string{"update"}},
+	// and terminates its runs; AnalysisRun reconciler writes the status with the object (update
+	// with the run's resourceVersion: the CRD has no status subresource, as Argo's) and deletes
+	// expired runs.
+	{APIGroups: []string{"argoproj.io"}, Resources: []string{"analysisruns"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
 	// Templates are read when a Rollout or Experiment is validated and a run is made.
 	{APIGroups: []string{"argoproj.io"}, Resources: []string{"analysistemplates", "clusteranalysistemplates"}, Verbs: readOnly},
 	// Rollout reconciler: experiment steps create, terminate (patch) and trim Experiments.
+	// Experiment reconciler: its status (merge patch of the object: the CRD has no status
+	// subresource, as Argo's).
 	{APIGroups: []string{"argoproj.io"}, Resources: []string{"experiments"}, Verbs: []string{"get", "list", "watch", "create", "patch", "delete"}},
-	// Experiment reconciler: its status (merge patch).
-	{APIGroups: []string{"argoproj.io"}, Resources: []string{"experiments/status"}, Verbs: []string{"patch"}},
 	// Rollout reconciler: new ReplicaSet, scaling, annotations and affinity (merge and JSON
 	// patches), history limit (delete); Experiment reconciler: template ReplicaSets (create,
 	// patch, update with resourceVersion).

@@ -209,11 +209,13 @@ type JobMetric struct {
 	Spec batchv1.JobSpec `json:"spec"`
 }
 
+// No status subresource, as in Argo's CRD: controllers (Argo's and ours) write the status with
+// the object, so canarydrill runs on clusters that have Argo's CRDs.
+
 // AnalysisRun is one execution of one or more AnalysisTemplates.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:path=analysisruns,shortName=ar
-// +kubebuilder:subresource:status
 // +kubebuilder:printcolumn:name="Status",type="string",JSONPath=".status.phase"
 // +kubebuilder:printcolumn:name="Age",type="date",JSONPath=".metadata.creationTimestamp"
 type AnalysisRun struct {

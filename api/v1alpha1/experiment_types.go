@@ -11,11 +11,13 @@ const (
 	ExperimentTemplateNameAnnotationKey = "experiment.argoproj.io/template-name"
 )
 
+// No status subresource, as in Argo's CRD: controllers (Argo's and ours) write the status with
+// the object, so canarydrill runs on clusters that have Argo's CRDs.
+
 // Experiment runs temporary ReplicaSets, optionally with analyses, for a duration.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:path=experiments,shortName=exp
-// +kubebuilder:subresource:status
 // +kubebuilder:printcolumn:name="Status",type="string",JSONPath=".status.phase"
 // +kubebuilder:printcolumn:name="Age",type="date",JSONPath=".metadata.creationTimestamp"
 type Experiment struct {

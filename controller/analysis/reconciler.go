@@ -358,9 +358,11 @@ func (r *Reconciler) trimMeasurements(ctx context.Context, log logr.Logger, run 
 	}
 }
 
-// writeStatus writes the new status when it differs from the one read. On a conflict (someone
-// changed the spec meanwhile, e.g. set terminate) it writes the same status over the newer object
-// as long as nobody else changed the status, as Argo's status merge patch would.
+// writeStatus writes the new status when it differs from the one read. An AnalysisRun has no
+// status subresource (Argo's CRD has none), so the status goes with the whole object, guarded by
+// its resourceVersion. On a conflict (someone changed the spec or metadata meanwhile, e.g. set
+// terminate) it writes the same status over the newer object as long as nobody else changed the
+// status, as Argo's merge patch of the status would.
 func (r *Reconciler) writeStatus(ctx context.Context, orig *v1alpha1.AnalysisRun, status v1alpha1.AnalysisRunStatus) error {
 	if equality.Semantic.DeepEqual(orig.Status, status) {
 		return nil
@@ -368,7 +370,7 @@ func (r *Reconciler) writeStatus(ctx context.Context, orig *v1alpha1.AnalysisRun
 	obj := orig.DeepCopy()
 	for attempt := 1; ; attempt++ {
 		obj.Status = status
-		err := r.Client.Status().Update(ctx, obj)
+		err := r.Client.Update(ctx, obj)
 		if err == nil || !apierrors.IsConflict(err) || attempt == maxStatusWrites {
 			return err
 		}

@@ -35,8 +35,9 @@ func jobFixture(t *testing.T) *fixture {
 	f := newFixture(t, jobRunSpec(), &fakeProm{})
 	run := f.get()
 	run.UID = "run-uid"
+	// A Job has a status subresource, the AnalysisRun CRD none.
 	c := fake.NewClientBuilder().WithScheme(scheme.New()).
-		WithStatusSubresource(&v1alpha1.AnalysisRun{}, &batchv1.Job{}).
+		WithStatusSubresource(&batchv1.Job{}).
 		WithObjects(run).Build()
 	f.client = c
 	f.r = &Reconciler{Client: c, Clock: f.clock, Providers: &provider.DefaultFactory{Clock: f.clock, Client: c}}

@@ -222,7 +222,9 @@ func (c *exContext) persist(s *v1alpha1.ExperimentStatus) error {
 		return nil
 	}
 	target := &v1alpha1.Experiment{ObjectMeta: metav1.ObjectMeta{Namespace: c.ex.Namespace, Name: c.ex.Name}}
-	if err := c.r.Client.Status().Patch(c.ctx, target, client.RawPatch(types.MergePatchType, data)); err != nil {
+	// A merge patch of the object, as Argo's persistExperimentStatus sends: the Experiment CRD
+	// has no status subresource.
+	if err := c.r.Client.Patch(c.ctx, target, client.RawPatch(types.MergePatchType, data)); err != nil {
 		return err
 	}
 	if prev.Phase != s.Phase {

@@ -124,7 +124,7 @@ func (f *fixture) run(name string) *v1alpha1.AnalysisRun {
 func (f *fixture) finishRun(name string, phase v1alpha1.AnalysisPhase) {
 	ar := f.run(name)
 	ar.Status.Phase = phase
-	require.NoError(f.t, f.c.Status().Update(f.ctx, ar))
+	require.NoError(f.t, f.c.Update(f.ctx, ar))
 }
 
 func (f *fixture) events() []string {
@@ -239,7 +239,7 @@ func TestExperimentFailsWithItsAnalysis(t *testing.T) {
 	f.settle()
 	ar := f.run("exp-compare")
 	ar.Status.Phase, ar.Status.Message = v1alpha1.AnalysisPhaseFailed, "too many errors"
-	require.NoError(t, f.c.Status().Update(f.ctx, ar))
+	require.NoError(t, f.c.Update(f.ctx, ar))
 	f.settle()
 	st := f.experiment().Status
 	assert.Equal(t, v1alpha1.AnalysisPhaseFailed, st.Phase)

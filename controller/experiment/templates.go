@@ -184,7 +184,7 @@ func (c *exContext) createReplicaSet(t v1alpha1.TemplateSpec, collisionCount *in
 		return nil, merr
 	}
 	target := &v1alpha1.Experiment{ObjectMeta: metav1.ObjectMeta{Namespace: c.ex.Namespace, Name: c.ex.Name}}
-	if perr := c.r.Client.Status().Patch(c.ctx, target, client.RawPatch(types.MergePatchType, data)); perr != nil {
+	if perr := c.r.Client.Patch(c.ctx, target, client.RawPatch(types.MergePatchType, data)); perr != nil {
 		return nil, perr
 	}
 	return nil, err

@@ -63,8 +63,9 @@ func newFixture(t *testing.T, ro *v1alpha1.Rollout, objs ...client.Object) *fixt
 	for _, o := range all {
 		setUID(o)
 	}
+	// Of the three, only the Rollout CRD has a status subresource (as Argo's CRDs).
 	c := fake.NewClientBuilder().WithScheme(scheme.New()).
-		WithStatusSubresource(&v1alpha1.Rollout{}, &v1alpha1.AnalysisRun{}, &v1alpha1.Experiment{}).
+		WithStatusSubresource(&v1alpha1.Rollout{}).
 		WithObjects(all...).
 		// The owner index the simulator lists by, registered as a manager's cache would have it.
 		WithIndex(&appsv1.ReplicaSet{}, memapi.OwnerUIDField, memapi.OwnerUIDs).
@@ -284,7 +285,7 @@ func (f *fixture) finishRun(name string, phase v1alpha1.AnalysisPhase, message s
 	ar := f.analysisRun(name)
 	ar.Status.Phase = phase
 	ar.Status.Message = message
-	require.NoError(f.t, f.c.Status().Update(f.ctx, ar))
+	require.NoError(f.t, f.c.Update(f.ctx, ar))
 }
 
 // updateTemplate changes the pod template, as `kubectl argo rollouts set image` would.

@@ -162,7 +162,7 @@ func (f *fixture) setExperimentPhase(name string, phase v1alpha1.AnalysisPhase, 
 	f.t.Helper()
 	ex := f.experiment(name)
 	ex.Status.Phase, ex.Status.Message = phase, message
-	require.NoError(f.t, f.c.Status().Update(f.ctx, ex))
+	require.NoError(f.t, f.c.Update(f.ctx, ex))
 }
 
 func TestExperimentStep(t *testing.T) {

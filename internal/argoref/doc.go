@@ -8,7 +8,7 @@
 // schema is the one users' clusters have, and it accepts every field canarydrill's does except
 // canarydrill's own extensions (the judge provider, basicAuth in the prometheus and web
 // providers), which it prunes. The other real-API tests (test/e2e) install config/crd with
-// controlplane.Install. The schemas differ in one way that matters to a controller: Argo's
-// AnalysisRun and Experiment have no status subresource, so their status is written with the
-// object, while config/crd gives both a status subresource.
+// controlplane.Install. Their subresources are the same: Argo's AnalysisRun and Experiment have
+// no status subresource, so their status is written with the object, and config/crd's have none
+// either.
 package argoref

@@ -155,8 +155,9 @@ func (c *memClient) Create(_ context.Context, obj client.Object, opts ...client.
 	return nil
 }
 
-// update stores obj in place of the stored object. With status true only the status
-// changes; otherwise everything but the status does, as with a status subresource.
+// update stores obj in place of the stored object. With status true only the status changes
+// (a 404 for a kind without a status subresource); otherwise everything but the status does for a
+// kind with one, and everything for a kind without.
 func (c *memClient) update(obj client.Object, status bool) error {
 	gvk, err := c.s.gvk(obj)
 	if err != nil {
@@ -173,12 +174,15 @@ func (c *memClient) update(obj client.Object, status bool) error {
 			fmt.Errorf("the object has been modified; please apply your changes to the latest version and try again"))
 	}
 	next := obj.DeepCopyObject().(client.Object)
-	oldStatus, hasStatus := statusField(old)
+	oldStatus, _ := statusField(old)
+	subresource := c.s.StatusSubresource(gvk)
 	var changed bool
 	if status {
 		// Only the status comes from the caller; everything else stays.
-		if !hasStatus {
-			return apierrors.NewNotFound(groupResource(gvk), key.Name+"/status")
+		if !subresource {
+			// What the API server answers for a CRD without the subresource: the object's name
+			// alone, not found.
+			return notFound(gvk, key.Name)
 		}
 		st, _ := statusField(next)
 		changed = !equality.Semantic.DeepEqual(oldStatus.Interface(), st.Interface())
@@ -187,7 +191,7 @@ func (c *memClient) update(obj client.Object, status bool) error {
 		ks2.Set(st)
 		next = kept
 	} else {
-		if hasStatus {
+		if subresource {
 			ns, _ := statusField(next)
 			ns.Set(oldStatus)
 		}
@@ -196,7 +200,14 @@ func (c *memClient) update(obj client.Object, status bool) error {
 		next.SetGeneration(old.GetGeneration())
 		if oldSpec, ok := specField(old); ok {
 			newSpec, _ := specField(next)
-			if !equality.Semantic.DeepEqual(oldSpec.Interface(), newSpec.Interface()) {
+			bump := !equality.Semantic.DeepEqual(oldSpec.Interface(), newSpec.Interface())
+			if !subresource && oldStatus.IsValid() {
+				// A CRD without the subresource counts every change outside the metadata,
+				// the status's too (apiextensions' PrepareForUpdate).
+				newStatus, _ := statusField(next)
+				bump = bump || !equality.Semantic.DeepEqual(oldStatus.Interface(), newStatus.Interface())
+			}
+			if bump {
 				next.SetGeneration(old.GetGeneration() + 1)
 				changed = true
 			}

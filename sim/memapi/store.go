@@ -157,6 +157,29 @@ func statusField(obj runtime.Object) (reflect.Value, bool) {
 	return v, v.IsValid()
 }
 
+// noStatusSubresource are the kinds that have a status but whose CRDs serve no /status: Argo's
+// AnalysisRun and Experiment, and config/crd's, which match them. Argo's controller writes their
+// status with the object, and users' clusters have Argo's CRDs.
+var noStatusSubresource = map[schema.GroupKind]bool{
+	{Group: "argoproj.io", Kind: "AnalysisRun"}: true,
+	{Group: "argoproj.io", Kind: "Experiment"}:  true,
+}
+
+// StatusSubresource reports whether the kind serves a /status subresource, as the API server
+// would: every kind with a status, except those whose CRDs have none (noStatusSubresource). A
+// write of such a kind's object writes its status too; a write of its /status is a 404.
+func (s *Store) StatusSubresource(gvk schema.GroupVersionKind) bool {
+	if noStatusSubresource[gvk.GroupKind()] {
+		return false
+	}
+	obj, err := s.scheme.New(gvk)
+	if err != nil {
+		return false
+	}
+	_, ok := statusField(obj)
+	return ok
+}
+
 func specField(obj runtime.Object) (reflect.Value, bool) {
 	v := reflect.ValueOf(obj).Elem().FieldByName("Spec")
 	return v, v.IsValid()

@@ -98,7 +98,7 @@ func (w *world) step() (bool, time.Duration) {
 	for i := range ars.Items {
 		if ar := &ars.Items[i]; ar.Status.Phase == "" {
 			ar.Status.Phase = v1alpha1.AnalysisPhaseSuccessful
-			if err := w.c.Status().Update(w.ctx, ar); err != nil {
+			if err := w.c.Update(w.ctx, ar); err != nil {
 				w.b.Fatal(err)
 			}
 			changed = true

@@ -36,9 +36,9 @@ type env struct {
 	cp    *controlplane.ControlPlane
 	admin client.WithWatch
 	argo  argoref.Files
-	// argoCfg is Argo's ServiceAccount (bound to manifests/role's ClusterRole), nil where Argo
-	// cannot run (canarydrill's CRDs give AnalysisRun a status subresource that Argo never
-	// writes); oursCfg is canarydrill's (config/rbac), also as the file oursKubeconfig.
+	// argoCfg is Argo's ServiceAccount (bound to manifests/role's ClusterRole), nil where Argo's
+	// install is not applied (the control plane with config/crd, which measures canarydrill as
+	// it is deployed); oursCfg is canarydrill's (config/rbac), also as the file oursKubeconfig.
 	argoCfg, oursCfg *rest.Config
 	oursKubeconfig   string
 	stop             func()
