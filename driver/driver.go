@@ -53,6 +53,7 @@ type Driver struct {
 // New builds the manager and its controllers for the cluster of cfg; Start runs them.
 func New(cfg *rest.Config, o Options) (*Driver, error) {
 	o.defaults()
+	cfg = o.restConfig(cfg)
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/rest"
 
 	"github.com/canarydrill/canarydrill/api/v1alpha1"
 	"github.com/canarydrill/canarydrill/controller/rollout"
@@ -94,6 +95,33 @@ func TestMetricPhaseAndAbortCause(t *testing.T) {
 			}
 			if got := AbortCause(ro); got != tc.abortedBy {
 				t.Errorf("cause %s, want %s", got, tc.abortedBy)
+			}
+		})
+	}
+}
+
+func TestRestConfigLimits(t *testing.T) {
+	for _, tc := range []struct {
+		name               string
+		optQPS, cfgQPS     float32
+		optBurst, cfgBurst int
+		wantQPS            float32
+		wantBurst          int
+	}{
+		{"client-go's zero takes Argo's defaults", 0, 0, 0, 0, DefaultQPS, DefaultBurst},
+		{"the config's own limits stay", 0, 100, 0, 200, 100, 200},
+		{"options win over the config", 20, 100, 30, 200, 20, 30},
+		{"options over client-go's zero", 7, 0, 9, 0, 7, 9},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := &rest.Config{Host: "https://example", QPS: tc.cfgQPS, Burst: tc.cfgBurst}
+			o := Options{QPS: tc.optQPS, Burst: tc.optBurst}
+			got := o.restConfig(cfg)
+			if got.QPS != tc.wantQPS || got.Burst != tc.wantBurst {
+				t.Errorf("QPS %v burst %d, want %v and %d", got.QPS, got.Burst, tc.wantQPS, tc.wantBurst)
+			}
+			if cfg.QPS != tc.cfgQPS || cfg.Burst != tc.cfgBurst {
+				t.Errorf("the caller's config changed: QPS %v burst %d", cfg.QPS, cfg.Burst)
 			}
 		})
 	}

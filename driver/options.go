@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -21,6 +22,10 @@ const (
 	DefaultRolloutWorkers   = 10
 	DefaultAnalysisWorkers  = 30
 	DefaultExperimentWorker = 10
+	// Argo's --qps and --burst: client-go's own 5 and 10 hold a controller of a hundred Rollouts
+	// to minutes of queued requests.
+	DefaultQPS   = 40
+	DefaultBurst = 80
 )
 
 // Options configure a Driver. The zero value runs with the defaults above, leader election off.
@@ -43,6 +48,11 @@ type Options struct {
 	// LeaseDuration, RenewDeadline and RetryPeriod tune the election; zero means
 	// controller-runtime's 15s, 10s and 2s.
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+	// QPS and Burst limit the requests to the API server (Argo's --qps and --burst). Zero keeps
+	// the rest.Config's own, and where that is zero too (client-go's 5 and 10), DefaultQPS and
+	// DefaultBurst.
+	QPS   float32
+	Burst int
 	// Workers per controller; zero means the defaults.
 	RolloutWorkers, AnalysisWorkers, ExperimentWorkers int
 	// Clock is the reconcilers' only source of time; nil means the wall clock.
@@ -56,6 +66,24 @@ type Options struct {
 	Experiments reconcile.Reconciler
 	// Log receives the controllers' logs.
 	Log logr.Logger
+}
+
+// restConfig is cfg with the request limits of o applied; cfg itself is left alone.
+func (o *Options) restConfig(cfg *rest.Config) *rest.Config {
+	c := rest.CopyConfig(cfg)
+	switch {
+	case o.QPS > 0:
+		c.QPS = o.QPS
+	case c.QPS == 0:
+		c.QPS = DefaultQPS
+	}
+	switch {
+	case o.Burst > 0:
+		c.Burst = o.Burst
+	case c.Burst == 0:
+		c.Burst = DefaultBurst
+	}
+	return c
 }
 
 func (o *Options) defaults() {

@@ -89,7 +89,8 @@ cleanly, releasing the Lease.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
 			log.Info("starting controller", "host", cfg.Host, "instanceID", o.InstanceID,
-				"metrics", o.MetricsAddr, "health", o.ProbeAddr, "leaderElection", o.LeaderElection)
+				"metrics", o.MetricsAddr, "health", o.ProbeAddr, "leaderElection", o.LeaderElection,
+				"qps", o.QPS, "burst", o.Burst)
 			if err := d.Start(ctx); err != nil {
 				return fmt.Errorf("controller: %w", err)
 			}
@@ -108,6 +109,8 @@ cleanly, releasing the Lease.`,
 	f.DurationVar(&o.LeaseDuration, "leader-election-lease-duration", 15*time.Second, "how long a leader's Lease lasts without renewal")
 	f.DurationVar(&o.RenewDeadline, "leader-election-renew-deadline", 10*time.Second, "how long the leader tries to renew before giving up")
 	f.DurationVar(&o.RetryPeriod, "leader-election-retry-period", 2*time.Second, "time between acquisition and renewal attempts")
+	f.Float32Var(&o.QPS, "qps", driver.DefaultQPS, "maximum queries per second to the API server (Argo's default)")
+	f.IntVar(&o.Burst, "burst", driver.DefaultBurst, "maximum burst of queries to the API server (Argo's default)")
 	f.IntVar(&o.RolloutWorkers, "rollout-threads", driver.DefaultRolloutWorkers, "Rollout reconcile workers")
 	f.IntVar(&o.AnalysisWorkers, "analysis-threads", driver.DefaultAnalysisWorkers, "AnalysisRun reconcile workers")
 	f.StringVar(&logFormat, "logformat", "text", "log format: text or json")
