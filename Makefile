@@ -22,7 +22,7 @@ install:
 	./hack/install.sh
 
 ## test: every check and every test; CI runs exactly this.
-test: install check e2e-controlplane unit fuzz
+test: install check e2e-controlplane e2e-argo unit fuzz
 
 check: fmt-check vet staticcheck generate-check
 
@@ -67,10 +67,11 @@ e2e-controlplane:
 	./test/e2e/controlplane/build.sh
 
 ## e2e: the real-API tests (internal/controlplane, kubeletsim, driver, kubecli, test/e2e) on a
-## real kube-apiserver, kube-controller-manager and etcd; CANARYDRILL_E2E=1 makes them fail, not skip,
-## when the control plane is missing.
-e2e: install e2e-controlplane
-	CANARYDRILL_E2E=1 $(GO) test -count=1 -timeout 30m ./internal/controlplane/... ./kubeletsim/... ./driver/... ./kubecli/... ./kindcluster/... ./test/e2e/...
+## real kube-apiserver, kube-controller-manager and etcd, and the conformance tests against Argo
+## Rollouts' controller (internal/argoref, test/e2e/conformance); CANARYDRILL_E2E=1 makes them
+## fail, not skip, when the control plane or Argo's build is missing.
+e2e: install e2e-controlplane e2e-argo
+	CANARYDRILL_E2E=1 $(GO) test -count=1 -timeout 30m ./internal/controlplane/... ./internal/argoref/... ./kubeletsim/... ./driver/... ./kubecli/... ./kindcluster/... ./test/e2e/... ./test/e2e/conformance/...
 
 ## e2e-argo: build Argo Rollouts' released controller from test/e2e/argo and copy its CRDs and
 ## install manifests beside it into the user cache (reused when there; cold about 4 CPU-minutes),
