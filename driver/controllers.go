@@ -76,7 +76,7 @@ func cacheOptions(o Options) cache.Options {
 }
 
 func (d *Driver) setupControllers() error {
-	mgr, o := d.mgr, d.o
+	mgr, o, c := d.mgr, d.o, d.client
 	// A Rollout lists its ReplicaSets, runs and Experiments by owner from the cache, as in the
 	// simulator, instead of scanning its namespace.
 	for _, obj := range []client.Object{&appsv1.ReplicaSet{}, &v1alpha1.AnalysisRun{}, &v1alpha1.Experiment{}} {
@@ -84,11 +84,11 @@ func (d *Driver) setupControllers() error {
 			return err
 		}
 	}
-	rr := &rollout.Reconciler{Client: mgr.GetClient(), Clock: o.Clock, Recorder: d.recorder, Log: o.Log.WithName("rollout"), OwnerIndex: memapi.OwnerUIDField}
+	rr := &rollout.Reconciler{Client: c, Clock: o.Clock, Recorder: d.recorder, Log: o.Log.WithName("rollout"), OwnerIndex: memapi.OwnerUIDField}
 	if o.Routers != nil {
-		rr.Routers = o.Routers(mgr.GetClient(), d.recorder)
+		rr.Routers = o.Routers(c, d.recorder)
 	} else {
-		rr.Routers = (&trafficrouting.Factory{Client: mgr.GetClient(), Recorder: d.recorder}).Routers
+		rr.Routers = (&trafficrouting.Factory{Client: c, Recorder: d.recorder}).Routers
 	}
 	toRollouts := handler.EnqueueRequestsFromMapFunc(d.referencingRollouts)
 	b := ctrl.NewControllerManagedBy(mgr).Named("rollout").
@@ -116,9 +116,9 @@ func (d *Driver) setupControllers() error {
 		return err
 	}
 
-	ar := &analysis.Reconciler{Client: mgr.GetClient(), Clock: o.Clock, Recorder: d.recorder, Log: o.Log.WithName("analysisrun")}
+	ar := &analysis.Reconciler{Client: c, Clock: o.Clock, Recorder: d.recorder, Log: o.Log.WithName("analysisrun")}
 	if o.Providers != nil {
-		ar.Providers = o.Providers(mgr.GetClient())
+		ar.Providers = o.Providers(c)
 	}
 	if err := ctrl.NewControllerManagedBy(mgr).Named("analysisrun").
 		For(&v1alpha1.AnalysisRun{}).
@@ -130,7 +130,7 @@ func (d *Driver) setupControllers() error {
 
 	ex := o.Experiments
 	if ex == nil {
-		ex = &experiment.Reconciler{Client: mgr.GetClient(), Clock: o.Clock, Recorder: d.recorder, Log: o.Log.WithName("experiment")}
+		ex = &experiment.Reconciler{Client: c, Clock: o.Clock, Recorder: d.recorder, Log: o.Log.WithName("experiment")}
 	}
 	return ctrl.NewControllerManagedBy(mgr).Named("experiment").
 		For(&v1alpha1.Experiment{}).

@@ -35,8 +35,10 @@ const EventComponent = "rollouts-controller"
 // Driver is the Rollout, AnalysisRun (and, when given, Experiment) reconcilers under one
 // controller-runtime manager: informers, workqueues, leader election, metrics and probes.
 type Driver struct {
-	o           Options
-	mgr         manager.Manager
+	o   Options
+	mgr manager.Manager
+	// client is the manager's, writing each Rollout it writes back into the informer's store.
+	client      client.Client
 	cs          kubernetes.Interface
 	broadcaster record.EventBroadcaster
 	recorder    record.EventRecorder
@@ -59,9 +61,12 @@ func New(cfg *rest.Config, o Options) (*Driver, error) {
 		return nil, err
 	}
 	s := scheme.New()
+	stores := &rolloutStores{}
+	copts := cacheOptions(o)
+	copts.NewInformer = stores.newInformer
 	mopts := manager.Options{
 		Scheme: s,
-		Cache:  cacheOptions(o),
+		Cache:  copts,
 		// Secrets are read one at a time when a metric names one, and pods listed by selector
 		// only on a restart or a metadata change: no informer (no cluster-wide watch) for either.
 		Client:                        client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}, &corev1.Pod{}}}},
@@ -93,6 +98,7 @@ func New(cfg *rest.Config, o Options) (*Driver, error) {
 	}
 	d := &Driver{
 		o: o, mgr: mgr, cs: cs,
+		client:      &writeBackClient{Client: mgr.GetClient(), stores: stores},
 		broadcaster: record.NewBroadcaster(),
 		registry:    prometheus.NewRegistry(),
 		listening:   make(chan struct{}),
