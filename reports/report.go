@@ -37,6 +37,14 @@ type Report struct {
 	WallSeconds *float64 `json:"wallSeconds,omitempty"`
 	Load        *Load    `json:"load,omitempty"`
 	Windows     []Window `json:"windows,omitempty"`
+
+	// A run against a real API server (canarydrill run --api real): the API ("real"), the
+	// controller under test ("canarydrill" or "argo"), and for a rolled-back run the wall-clock
+	// seconds from the AnalysisRun reaching Failed (or Error, Inconclusive) to the canary's
+	// traffic share reaching 0, as the run's watches saw them (never scaled).
+	API                            string   `json:"api,omitempty"`
+	Controller                     string   `json:"controller,omitempty"`
+	FailedToTrafficZeroWallSeconds *float64 `json:"failedToTrafficZeroWallSeconds,omitempty"`
 }
 
 // Signals are what users saw per window of Step seconds, starting At: requests, failed

@@ -126,7 +126,7 @@ func (a *app) serve(p *pod, lambda float64, at time.Time, canary bool) {
 
 	a.record(p, d)
 	w.presets.served(p, d, canary)
-	w.signals.add(at.Sub(Epoch), d, canary)
+	w.signals.add(at.Sub(w.clock.origin), d, canary)
 	a.totals.Total += int64(n)
 	a.totals.Failed += int64(d.failed)
 	a.totals.PaymentsReceived += int64(d.received)

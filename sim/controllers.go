@@ -47,7 +47,7 @@ func newControllers(w *World) controllers {
 // resyncAfterPodDeleted plays the ReplicaSet controller's part when a pod is deleted (restarted
 // by a Rollout's restartAt, say): its ReplicaSet makes up the number again.
 func (w *World) resyncAfterPodDeleted(e memapi.Event) {
-	if e.Type != memapi.Deleted {
+	if e.Type != memapi.Deleted || w.onRealAPI() {
 		return
 	}
 	ref := metav1.GetControllerOf(e.Object)

@@ -57,7 +57,7 @@ func (p *pod) memory(now time.Time) float64 {
 // in a new process, and the container is ready after its version's startup time unless a
 // crash-loop fault makes it exit first.
 func (wl *workload) startContainer(p *pod) {
-	if wl.w.rt != nil {
+	if wl.w.processes() {
 		wl.w.rtStartContainer(p)
 		return
 	}
@@ -87,7 +87,7 @@ func (wl *workload) startContainer(p *pod) {
 // leakChanged recomputes the container's leak after a memory-leak fault started or ended, or
 // the container started, and schedules the OOM kill for when the working set reaches the limit.
 func (wl *workload) leakChanged(p *pod) {
-	if wl.w.rt != nil {
+	if wl.w.processes() {
 		return // a real process leaks (its knob follows the faults) and exits by itself
 	}
 	now := wl.w.now()
@@ -114,7 +114,7 @@ func (wl *workload) terminate(p *pod, reason string) {
 	if p.gone || !p.ctr.running {
 		return
 	}
-	if wl.w.rt != nil {
+	if wl.w.processes() {
 		wl.w.rt.kubelet.Kill(p.key, p.ctr.gen) // a no-op when the process already exited
 	}
 	now := wl.w.now()
@@ -150,6 +150,10 @@ func (wl *workload) terminate(p *pod, reason string) {
 // writePodStatus writes the pod's status as the kubelet reports it: readiness, restart count,
 // the current and the last container state.
 func (wl *workload) writePodStatus(p *pod) {
+	if wl.w.onRealAPI() {
+		wl.w.raPublishPod(p) // kubeletsim writes it
+		return
+	}
 	obj := &corev1.Pod{}
 	if err := wl.w.client.Get(wl.w.ctx, p.key, obj); err != nil {
 		return // deleted meanwhile

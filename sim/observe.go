@@ -58,9 +58,9 @@ func newObserver(w *World) *observer {
 
 func (o *observer) at(t time.Time) float64 {
 	if o.w.rt != nil {
-		return math.Round(t.Sub(Epoch).Seconds()*1000) / 1000 // wall-clock times, to the millisecond
+		return math.Round(t.Sub(o.w.clock.origin).Seconds()*1000) / 1000 // wall-clock times, to the millisecond
 	}
-	return t.Sub(Epoch).Seconds()
+	return t.Sub(o.w.clock.origin).Seconds()
 }
 
 func (o *observer) event(kind, msg string) {

@@ -115,6 +115,8 @@ type realtime struct {
 	pushed       map[types.NamespacedName]pushedFaults
 	targetsDirty bool
 	routes       *RouteTable
+	// api is set against a real API server (realapi.go): no kubelet, scraper or router then.
+	api *realAPI
 }
 
 type pushedFaults struct {
@@ -162,7 +164,9 @@ func (w *World) RunRealtime(ctx context.Context) error {
 	scraped := make(chan struct{})
 	go func() {
 		defer close(scraped)
-		rt.scraper.Run(scrapeCtx)
+		if rt.scraper != nil {
+			rt.scraper.Run(scrapeCtx)
+		}
 	}()
 	defer func() {
 		close(rt.done)
@@ -242,6 +246,10 @@ func (w *World) dueEvent() *event {
 // what the processes, the router and the scraper must follow.
 func (w *World) afterBatch() {
 	w.obs.endOfInstant()
+	if w.onRealAPI() {
+		w.raAfterBatch()
+		return
+	}
 	w.rtPublishRoutes()
 	w.rtSyncFaults()
 	w.rtSyncTargets()

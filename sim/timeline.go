@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/canarydrill/canarydrill/api/v1alpha1"
 	"github.com/canarydrill/canarydrill/controller/ops"
@@ -25,7 +26,7 @@ func (tl *timeline) schedule() {
 	for i := range tl.w.sc.Spec.Timeline {
 		e := tl.w.sc.Spec.Timeline[i]
 		tl.pending++
-		tl.w.q.add(Epoch.Add(e.At.Duration), "", func() {
+		tl.w.q.add(tl.w.clock.origin.Add(e.At.Duration), "", func() {
 			tl.pending--
 			tl.fire(i, e)
 		})
@@ -69,8 +70,17 @@ func (tl *timeline) fire(i int, e scenarios.Entry) {
 	}
 }
 
-// update changes the pod template as `kubectl argo rollouts set image` or an edit would.
+// update changes the pod template as `kubectl argo rollouts set image` or an edit would,
+// again on a conflict with a controller's write (on a real API).
 func (tl *timeline) update(key types.NamespacedName, u *scenarios.Update) error {
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error { return tl.updateOnce(key, u) }); err != nil {
+		return err
+	}
+	tl.w.obs.updated(key)
+	return nil
+}
+
+func (tl *timeline) updateOnce(key types.NamespacedName, u *scenarios.Update) error {
 	w := tl.w
 	ro := &v1alpha1.Rollout{}
 	if err := w.client.Get(w.ctx, key, ro); err != nil {
@@ -100,11 +110,7 @@ func (tl *timeline) update(key types.NamespacedName, u *scenarios.Update) error 
 		}
 		ro.Spec.Template.Annotations[scenarios.VersionAnnotation] = u.Version
 	}
-	if err := w.client.Update(w.ctx, ro); err != nil {
-		return err
-	}
-	w.obs.updated(key)
-	return nil
+	return w.client.Update(w.ctx, ro)
 }
 
 func setEnv(c *corev1.Container, k, v string) {

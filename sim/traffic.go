@@ -73,12 +73,12 @@ func (t *traffic) accrue() {
 	if dt <= 0 {
 		return
 	}
-	if t.w.rt != nil {
+	if t.w.processes() {
 		t.last = now // real requests: vegeta sends them and the router counts them
 		return
 	}
 	split := t.current()
-	mid := t.last.Add(dt / 2).Sub(Epoch)
+	mid := t.last.Add(dt / 2).Sub(t.w.clock.origin)
 	perRollout := t.rate(mid) * dt.Seconds()
 	for _, s := range split {
 		if s.p == nil {

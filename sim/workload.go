@@ -66,6 +66,10 @@ func (wl *workload) replicaSetChanged(e memapi.Event) {
 	if e.Type == memapi.Deleted {
 		return // the garbage collector deletes its pods, which podChanged sees
 	}
+	if wl.w.onRealAPI() {
+		wl.w.raReplicaSetSeen(e.Object) // kube-controller-manager makes the pods
+		return
+	}
 	rs := e.Object.(*appsv1.ReplicaSet)
 	if e.Type == memapi.Modified {
 		old := e.Old.(*appsv1.ReplicaSet)
@@ -137,15 +141,21 @@ func (wl *workload) createPod(rs *appsv1.ReplicaSet) {
 		wl.w.fail(fmt.Errorf("creating pod for %s: %w", rs.Name, err))
 		return
 	}
+	wl.adopt(p, rs, &tmpl)
+}
+
+// adopt takes a new pod of rs into the model, with the version and behaviour of its template,
+// and starts its container.
+func (wl *workload) adopt(p *corev1.Pod, rs *appsv1.ReplicaSet, tmpl *corev1.PodTemplateSpec) {
 	wl.ips++
-	version, behaviour := wl.w.behaviourOf(&tmpl)
+	version, behaviour := wl.w.behaviourOf(tmpl)
 	sp := &pod{
 		key:       client.ObjectKeyFromObject(p),
 		rs:        client.ObjectKeyFromObject(rs),
 		rollout:   controllerName(rs),
 		hash:      rs.Labels[v1alpha1.DefaultRolloutUniqueLabelKey],
 		version:   version,
-		image:     firstImage(&tmpl),
+		image:     firstImage(tmpl),
 		behaviour: behaviour,
 		labels:    tmpl.Labels,
 		ip:        fmt.Sprintf("10.244.%d.%d", wl.ips/250, wl.ips%250+2),
@@ -189,6 +199,10 @@ func (wl *workload) markReady(p *pod) {
 }
 
 func (wl *workload) podChanged(e memapi.Event) {
+	if e.Type == memapi.Added && wl.w.onRealAPI() {
+		wl.w.raPodSeen(e.Object.(*corev1.Pod)) // made by kube-controller-manager's ReplicaSet controller
+		return
+	}
 	if e.Type != memapi.Deleted {
 		return
 	}
@@ -209,7 +223,7 @@ func (wl *workload) podChanged(e memapi.Event) {
 		}
 	}
 	wl.departed = append(wl.departed, p)
-	if wl.w.rt != nil {
+	if wl.w.processes() {
 		wl.w.rtRemovePod(p)
 	}
 	wl.w.traffic.invalidate()
@@ -217,6 +231,9 @@ func (wl *workload) podChanged(e memapi.Event) {
 }
 
 func (wl *workload) syncStatusSoon(nn types.NamespacedName) {
+	if wl.w.onRealAPI() {
+		return // kube-controller-manager's ReplicaSet controller counts the pods
+	}
 	wl.w.q.add(wl.w.now(), "rs-status/"+nn.String(), func() { wl.syncStatus(nn) })
 }
 

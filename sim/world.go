@@ -87,9 +87,16 @@ func newWorld(ctx context.Context, sc *scenarios.Scenario, seed int64, rt *realt
 		rng:   rand.New(rand.NewPCG(uint64(seed), 0x63616e617279)), // "canary"
 		q:     newQueue(),
 	}
-	w.end = Epoch.Add(sc.Spec.MaxDuration.Duration)
+	if rt != nil && rt.api != nil {
+		w.clock.origin = rt.Clock.Now() // the real API stamps wall times: time zero is now
+		w.clock.now = w.clock.origin
+	}
+	w.end = w.clock.origin.Add(sc.Spec.MaxDuration.Duration)
 	w.store = memapi.New(scheme.New(), w.clock, memapi.WithNameSuffix(w.nameSuffix))
 	w.client = w.store.Client()
+	if rt != nil && rt.api != nil {
+		w.client = rt.api.attach(w) // writes go to the real API; the store mirrors it (realapi.go)
+	}
 	w.prom = fakeprom.NewStore()
 	w.promQL = fakeprom.NewServer(w.prom, fakeprom.WithNow(w.clock.Now))
 	w.lat = newLatencyModel(sc.Spec.Metrics.Preset)
@@ -105,10 +112,8 @@ func newWorld(ctx context.Context, sc *scenarios.Scenario, seed int64, rt *realt
 	w.store.Watch(w.onChange)
 	for _, o := range sc.Objects {
 		obj := o.DeepCopyObject().(client.Object)
-		if obj.GetNamespace() == "" {
-			if ns, _ := w.client.IsObjectNamespaced(obj); ns {
-				obj.SetNamespace("default")
-			}
+		if ns, _ := w.client.IsObjectNamespaced(obj); ns && (obj.GetNamespace() == "" || w.onRealAPI()) {
+			obj.SetNamespace(w.defaultNamespace())
 		}
 		if ro, ok := obj.(*v1alpha1.Rollout); ok && w.focus == "" {
 			w.focus, w.focusNS = ro.Name, ro.Namespace
@@ -121,7 +126,7 @@ func newWorld(ctx context.Context, sc *scenarios.Scenario, seed int64, rt *realt
 		return nil, fmt.Errorf("%s: %w", sc.Source, err)
 	}
 	w.timeline.schedule()
-	if w.rt != nil {
+	if w.processes() {
 		w.rtScheduleScrapes() // the app's series come from real scrapes; the kubelet's from here
 	} else {
 		w.work.scheduleScrapes()
@@ -171,7 +176,7 @@ func (w *World) fail(err error) {
 	}
 }
 
-func (w *World) sinceStart(t time.Time) time.Duration { return t.Sub(Epoch) }
+func (w *World) sinceStart(t time.Time) time.Duration { return t.Sub(w.clock.origin) }
 
 // now is the current virtual time.
 func (w *World) now() time.Time { return w.clock.Now() }
@@ -207,6 +212,9 @@ func (w *World) enqueue(kind string, nn types.NamespacedName, d time.Duration) {
 		r = w.controllers.experiment
 	default:
 		return
+	}
+	if w.onRealAPI() {
+		return // the controller under test reconciles, on the real API
 	}
 	w.q.add(w.now().Add(d), requestKey(kind, nn), func() {
 		res, err := r.Reconcile(w.ctx, reconcile.Request{NamespacedName: nn})

@@ -1,0 +1,463 @@
+// Package realapi runs scenarios against a real kube-apiserver on the wall clock: what `canarydrill run --api real` does, as a library.
+package realapi
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/canarydrill/canarydrill/api/scheme"
+	"github.com/canarydrill/canarydrill/api/v1alpha1"
+	"github.com/canarydrill/canarydrill/driver"
+	"github.com/canarydrill/canarydrill/internal/argoref"
+	"github.com/canarydrill/canarydrill/internal/controlplane"
+	"github.com/canarydrill/canarydrill/kubeletsim"
+	"github.com/canarydrill/canarydrill/reports"
+	"github.com/canarydrill/canarydrill/scenarios"
+	"github.com/canarydrill/canarydrill/sim"
+)
+
+// The controllers a run can put under test.
+const (
+	// ControllerCanarydrill is our reconcilers under driver's manager, in this process, as the
+	// ServiceAccount config/rbac binds (not as admin), on config/crd's CRDs.
+	ControllerCanarydrill = "canarydrill"
+	// ControllerArgo is Argo Rollouts' released controller (internal/argoref) as a process, as
+	// its own ServiceAccount and ClusterRole, on Argo's CRDs.
+	ControllerArgo = "argo"
+)
+
+// APIReal names the real API in reports.
+const APIReal = "real"
+
+// Options configure an Env.
+type Options struct {
+	// Controller is ControllerCanarydrill (default) or ControllerArgo.
+	Controller string
+	// TimeScale multiplies every duration of each scenario (scenarios.Scale); 0 means 1.
+	TimeScale float64
+	// ConfigDir is the repository's config/ (CRDs and RBAC); empty means the nearest config/
+	// folder with crd/bases from the working directory up.
+	ConfigDir string
+	// BinDir holds kube-apiserver and kube-controller-manager; empty means controlplane's default.
+	BinDir string
+	// Log receives the controller's and the kubelet simulator's logs; zero means none.
+	Log logr.Logger
+}
+
+// Env is a running control plane with the controller under test: scenarios run on it, each in a
+// namespace of its own, at the same time if the caller likes.
+type Env struct {
+	o          Options
+	cp         *controlplane.ControlPlane
+	admin      *rest.Config
+	instanceID string
+	dir        string
+	stopCtl    func() error
+}
+
+// ErrNotBuilt is returned by Start when the control plane's (or Argo's) binaries are missing;
+// the error's text names the make target that builds them.
+var ErrNotBuilt = errors.New("binaries missing")
+
+// Check validates options before anything starts: one line a problem.
+func Check(o Options) error {
+	var probs scenarios.Problems
+	switch o.Controller {
+	case "", ControllerCanarydrill, ControllerArgo:
+	default:
+		probs = append(probs, fmt.Sprintf("--controller: %q is not one of canarydrill, argo", o.Controller))
+	}
+	if o.TimeScale < 0 || o.TimeScale > 1 || math.IsNaN(o.TimeScale) {
+		probs = append(probs, fmt.Sprintf("--time-scale: %g is not in (0, 1]: a run can be shortened, not stretched", o.TimeScale))
+	}
+	if len(probs) > 0 {
+		return probs
+	}
+	return nil
+}
+
+// Start starts a control plane on loopback, installs the CRDs and RBAC the controller needs and
+// starts the controller. On error everything started is stopped. Call Stop when done.
+func Start(ctx context.Context, o Options) (e *Env, err error) {
+	if err := Check(o); err != nil {
+		return nil, err
+	}
+	if o.Controller == "" {
+		o.Controller = ControllerCanarydrill
+	}
+	if o.TimeScale == 0 {
+		o.TimeScale = 1
+	}
+	if _, err := controlplane.Find(o.BinDir); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotBuilt, err)
+	}
+	var argo argoref.Files
+	if o.Controller == ControllerArgo {
+		if argo, err = argoref.Find(""); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrNotBuilt, err)
+		}
+	} else if o.ConfigDir == "" {
+		if o.ConfigDir, err = findConfigDir(); err != nil {
+			return nil, err
+		}
+	}
+	dir, err := os.MkdirTemp("", "canarydrill-run-")
+	if err != nil {
+		return nil, err
+	}
+	e = &Env{o: o, dir: dir, instanceID: "canarydrill-run-" + randomSuffix(), stopCtl: func() error { return nil }}
+	defer func() {
+		if err != nil {
+			_ = e.Stop()
+			e = nil
+		}
+	}()
+	if e.cp, err = controlplane.Start(ctx, controlplane.Options{BinDir: o.BinDir}); err != nil {
+		return e, err
+	}
+	e.admin = e.cp.Config
+	switch o.Controller {
+	case ControllerArgo:
+		cfg, err := argoref.Install(ctx, e.cp, argo)
+		if err != nil {
+			return e, err
+		}
+		c, err := argoref.Start(ctx, argoref.Options{Binary: argo.Controller, Config: cfg, Dir: dir, InstanceID: e.instanceID})
+		if err != nil {
+			return e, err
+		}
+		e.stopCtl = c.Stop
+	default:
+		cfg, err := e.cp.Install(ctx, o.ConfigDir)
+		if err != nil {
+			return e, err
+		}
+		if e.stopCtl, err = startDriver(cfg, e.instanceID, o.Log); err != nil {
+			return e, err
+		}
+	}
+	return e, nil
+}
+
+// startDriver runs our reconcilers in this process as cfg's user, for the objects labelled with
+// instanceID, and returns once its informers have synced.
+func startDriver(cfg *rest.Config, instanceID string, log logr.Logger) (func() error, error) {
+	d, err := driver.New(cfg, driver.Options{InstanceID: instanceID, MetricsAddr: "0", ProbeAddr: "0", Log: log})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Start(ctx) }()
+	var once sync.Once
+	var stopErr error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case stopErr = <-done:
+			case <-time.After(30 * time.Second):
+				stopErr = errors.New("the controller did not stop within 30s")
+			}
+		})
+		return stopErr
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !d.Ready() {
+		select {
+		case err := <-done:
+			return nil, fmt.Errorf("the controller stopped: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			_ = stop()
+			return nil, errors.New("the controller's informers did not sync within 30s")
+		}
+	}
+	return stop, nil
+}
+
+// Stop stops the controller and the control plane and removes their files.
+func (e *Env) Stop() error {
+	errs := []error{e.stopCtl()}
+	if e.cp != nil {
+		errs = append(errs, e.cp.Stop())
+	}
+	errs = append(errs, os.RemoveAll(e.dir))
+	return errors.Join(errs...)
+}
+
+// Controller names the controller under test.
+func (e *Env) Controller() string { return e.o.Controller }
+
+// Run runs one scenario in a namespace of its own, scaled by the time scale, on the wall clock,
+// until it settled or its (scaled) maxDuration; the namespace is deleted afterwards. The report's
+// times are scenario seconds (wall seconds divided by the time scale); its expectations are
+// checked as the virtual-time run checks them. When ctx ends first, the report describes the run
+// so far, with a note, and does not pass.
+func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, seed int64) (*reports.Report, error) {
+	f := e.o.TimeScale
+	scaled, err := scenarios.Scale(sc, f)
+	if err != nil {
+		return nil, err
+	}
+	admin, err := client.New(e.admin, client.Options{Scheme: scheme.New()})
+	if err != nil {
+		return nil, err
+	}
+	ns := namespaceFor(sc.Metadata.Name)
+	if err := admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		return nil, fmt.Errorf("namespace %s: %w", ns, err)
+	}
+	defer deleteNamespace(admin, ns)
+
+	// fakeprom on loopback: Argo dials the address in the template, and so does ours.
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	promURL := "http://" + lis.Addr().String()
+	var handler http.Handler = http.NotFoundHandler()
+	var hmu sync.RWMutex
+	srv := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		hmu.RLock()
+		h := handler
+		hmu.RUnlock()
+		h.ServeHTTP(rw, r)
+	}), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(lis) }()
+	defer srv.Close()
+	rewritten := prepare(scaled, promURL, e.instanceID)
+
+	// The kubelet simulator plays the world's kubelet model on the real pods.
+	var behaviour behaviourProxy
+	kl, err := kubeletsim.New(e.admin, kubeletsim.Options{Namespace: ns, Behaviour: &behaviour, Log: e.o.Log})
+	if err != nil {
+		return nil, err
+	}
+	kctx, stopKubelet := context.WithCancel(context.Background())
+	kdone := make(chan error, 1)
+	go func() { kdone <- kl.Run(kctx) }()
+	defer func() {
+		stopKubelet()
+		<-kdone
+	}()
+
+	wall := clock.RealClock{}
+	w, err := sim.NewRealAPI(ctx, scaled, seed, sim.RealAPI{Clock: wall, Config: e.admin, Namespace: ns, OnPodStates: kl.Resync})
+	if err != nil {
+		return nil, err
+	}
+	behaviour.set(w.KubeletBehaviour())
+	hmu.Lock()
+	handler = w.PrometheusHandler()
+	hmu.Unlock()
+	runErr := w.RunRealAPI(ctx)
+	interrupted := runErr != nil && ctx.Err() != nil
+	if runErr != nil && !interrupted {
+		return nil, fmt.Errorf("%s: %w", sc.Source, runErr)
+	}
+	r := w.Report()
+	wallSecs := r.VirtualSeconds
+	var failedToZero *float64
+	if r.DetectedAt != nil && r.TrafficRestoredAt != nil {
+		failedToZero = reports.Secs(round3(*r.TrafficRestoredAt - *r.DetectedAt))
+	}
+	rescale(r, f)
+	r.API, r.Controller = APIReal, e.o.Controller
+	r.TimeScale = f
+	r.WallSeconds = reports.Secs(round3(wallSecs))
+	r.FailedToTrafficZeroWallSeconds = failedToZero
+	r.Notes = append(r.Notes, fmt.Sprintf("real API: %s's controller on kube-apiserver, kube-controller-manager and etcd; namespace %s; pods played by the kubelet simulator", e.o.Controller, ns))
+	if len(rewritten) > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("Prometheus: %s rewritten to the run's fakeprom at %s before applying", strings.Join(rewritten, ", "), promURL))
+	}
+	if f != 1 {
+		r.Notes = append(r.Notes, fmt.Sprintf("time scale %g: every duration ran %g times faster on the wall clock (scenarios.Scale); times are scenario seconds (wall seconds / %g)", f, 1/f, f))
+	}
+	if failedToZero != nil {
+		r.Notes = append(r.Notes, fmt.Sprintf("AnalysisRun Failed to canary traffic 0: %.3f s wall, as the run's watches saw them", *failedToZero))
+	}
+	reports.Check(r, sc.Spec.Expect) // the unscaled expectations, on scenario seconds
+	if interrupted {
+		r.Notes = append(r.Notes, fmt.Sprintf("interrupted at %.1f s: the run did not finish", r.VirtualSeconds))
+		r.Passed = false
+	}
+	return r, nil
+}
+
+// prepare labels the manifests for the controller's instance ID and points every Prometheus
+// provider at the run's fakeprom; it returns the addresses it replaced.
+func prepare(sc *scenarios.Scenario, promURL, instanceID string) []string {
+	seen := map[string]bool{}
+	var replaced []string
+	rewrite := func(ms []v1alpha1.Metric) {
+		for i := range ms {
+			if p := ms[i].Provider.Prometheus; p != nil {
+				if p.Address != "" && !seen[p.Address] {
+					seen[p.Address] = true
+					replaced = append(replaced, p.Address)
+				}
+				p.Address = promURL
+			}
+		}
+	}
+	for _, o := range sc.Objects {
+		switch t := o.Object.(type) {
+		case *v1alpha1.AnalysisTemplate:
+			rewrite(t.Spec.Metrics)
+		case *v1alpha1.ClusterAnalysisTemplate:
+			rewrite(t.Spec.Metrics)
+		case *v1alpha1.AnalysisRun:
+			rewrite(t.Spec.Metrics)
+		}
+	}
+	for _, o := range sc.Objects {
+		switch o.Object.(type) {
+		case *v1alpha1.Rollout, *v1alpha1.AnalysisTemplate, *v1alpha1.ClusterAnalysisTemplate, *v1alpha1.AnalysisRun, *v1alpha1.Experiment:
+			l := o.GetLabels()
+			if l == nil {
+				l = map[string]string{}
+			}
+			l[driver.LabelControllerInstanceID] = instanceID
+			o.SetLabels(l)
+		}
+	}
+	return replaced
+}
+
+// rescale turns the wall seconds of a scaled run into scenario seconds.
+func rescale(r *reports.Report, f float64) {
+	if f == 1 {
+		return
+	}
+	s := func(x float64) float64 { return round3(x / f) }
+	p := func(x *float64) {
+		if x != nil {
+			*x = s(*x)
+		}
+	}
+	r.VirtualSeconds = s(r.VirtualSeconds)
+	for _, x := range []*float64{r.FaultStartedAt, r.FirstBadMeasurementAt, r.DetectedAt, r.AbortedAt,
+		r.TrafficRestoredAt, r.CanaryScaledDownAt, r.PromotedAt, r.DetectionSeconds, r.RollbackSeconds} {
+		p(x)
+	}
+	for i := range r.AnalysisRuns {
+		ar := &r.AnalysisRuns[i]
+		ar.CreatedAt = s(ar.CreatedAt)
+		for j := range ar.Metrics {
+			for k := range ar.Metrics[j].Measurements {
+				m := &ar.Metrics[j].Measurements[k]
+				m.At = s(m.At)
+			}
+		}
+	}
+	for i := range r.Events {
+		r.Events[i].At = s(r.Events[i].At)
+	}
+	for i := range r.Weights {
+		r.Weights[i].At = s(r.Weights[i].At)
+	}
+	if r.Signals != nil {
+		r.Signals.Step = s(r.Signals.Step)
+		for i := range r.Signals.At {
+			r.Signals.At[i] = s(r.Signals.At[i])
+		}
+	}
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// namespaceFor names a run's namespace: the scenario's name and a random suffix, at most 63
+// characters.
+func namespaceFor(name string) string {
+	suffix := "-" + randomSuffix()
+	if len(name) > 63-len(suffix) {
+		name = strings.TrimRight(name[:63-len(suffix)], "-")
+	}
+	return name + suffix
+}
+
+func randomSuffix() string {
+	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// deleteNamespace removes what a run's namespace holds, then the namespace (the control plane
+// runs no namespace controller, so its objects are deleted here first).
+func deleteNamespace(c client.Client, ns string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_ = c.DeleteAllOf(ctx, &v1alpha1.Rollout{}, client.InNamespace(ns))
+	_ = c.DeleteAllOf(ctx, &v1alpha1.AnalysisRun{}, client.InNamespace(ns))
+	_ = c.DeleteAllOf(ctx, &v1alpha1.Experiment{}, client.InNamespace(ns))
+	_ = c.DeleteAllOf(ctx, &v1alpha1.AnalysisTemplate{}, client.InNamespace(ns))
+	zero := int64(0)
+	_ = c.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(ns), client.GracePeriodSeconds(zero))
+	_ = c.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+}
+
+// behaviourProxy hands kubeletsim's questions to the world's kubelet model once the world is
+// built; before then every pod is running and not ready.
+type behaviourProxy struct {
+	mu sync.RWMutex
+	b  kubeletsim.Behaviour
+}
+
+func (p *behaviourProxy) set(b kubeletsim.Behaviour) {
+	p.mu.Lock()
+	p.b = b
+	p.mu.Unlock()
+}
+
+// State implements kubeletsim.Behaviour.
+func (p *behaviourProxy) State(pod *corev1.Pod, started, now time.Time) kubeletsim.PodState {
+	p.mu.RLock()
+	b := p.b
+	p.mu.RUnlock()
+	if b == nil {
+		return kubeletsim.PodState{}
+	}
+	return b.State(pod, started, now)
+}
+
+// findConfigDir looks for config/crd/bases from the working directory up.
+func findConfigDir() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		c := filepath.Join(dir, "config")
+		if fi, err := os.Stat(filepath.Join(c, "crd", "bases")); err == nil && fi.IsDir() {
+			return c, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("config/crd/bases not found from the working directory up: run from the canarydrill repository, or name its config/ folder")
+		}
+		dir = parent
+	}
+}
