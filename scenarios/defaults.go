@@ -52,6 +52,7 @@ func (sc *Scenario) applyDefaults() {
 	s.Versions[DefaultVersion] = def
 	defaultVersions(s.Versions, def)
 	defaultEntries(s.Timeline)
+	defaultJobs(s.Jobs)
 	if h := s.Healthy; h != nil {
 		if h.Versions != nil {
 			if d, ok := h.Versions[DefaultVersion]; ok {

@@ -48,7 +48,9 @@ type Spec struct {
 	Metrics     Metrics            `json:"metrics,omitempty"`
 	Versions    map[string]Version `json:"versions,omitempty"`
 	Timeline    []Entry            `json:"timeline,omitempty"`
-	Expect      Expect             `json:"expect,omitempty"`
+	// Jobs says, by metric name, how the Jobs of job metrics behave (see Job).
+	Jobs   map[string]Job `json:"jobs,omitempty"`
+	Expect Expect         `json:"expect,omitempty"`
 	// Healthy describes the scenario's healthy twin for `canarydrill matrix`: the same
 	// manifests and load with a release that should promote.
 	Healthy *Healthy `json:"healthy,omitempty"`

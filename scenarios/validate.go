@@ -59,6 +59,7 @@ func (sc *Scenario) Validate() Problems {
 	for i, e := range s.Timeline {
 		errs = append(errs, validateEntry(spec.Child("timeline").Index(i), e, rollouts)...)
 	}
+	errs = append(errs, sc.validateJobs(spec.Child("jobs"))...)
 	errs = append(errs, oneOf(spec.Child("expect", "outcome"), s.Expect.Outcome, outcomes)...)
 	if h := s.Healthy; h != nil {
 		hp := spec.Child("healthy")
