@@ -85,3 +85,7 @@ func (q *queue) peek() (time.Time, bool) {
 	}
 	return q.h[0].at, true
 }
+
+// cancel drops the keyed event that is due, if any: it will not run (a Job deleted before it
+// ends, say).
+func (q *queue) cancel(key string) { delete(q.due, key) }

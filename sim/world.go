@@ -50,6 +50,7 @@ type World struct {
 	faults      *faults
 	obs         *observer
 	timeline    *timeline
+	jobs        *jobs
 
 	// focus is the rollout the report is about: the first in the manifests.
 	focus   string
@@ -108,6 +109,7 @@ func newWorld(ctx context.Context, sc *scenarios.Scenario, seed int64, rt *realt
 	w.app = newApp(w)
 	w.faults = newFaults(w)
 	w.timeline = newTimeline(w)
+	w.jobs = newJobs(w)
 	w.controllers = newControllers(w)
 	w.store.Watch(w.onChange)
 	for _, o := range sc.Objects {
@@ -269,6 +271,10 @@ func (w *World) onChange(e memapi.Event) {
 		w.traffic.invalidate()
 	case kindDeployment:
 		w.enqueueRolloutsInNamespace(nn.Namespace) // workloadRef templates
+	case kindJob:
+		if e.Kind.Group == jobGVK.Group {
+			w.jobs.jobChanged(e) // the Job controller, and the AnalysisRun's watch of its Jobs
+		}
 	}
 	w.obs.onChange(e)
 }
