@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -104,6 +105,12 @@ func TestHealthyTwin(t *testing.T) {
 	h = Healthy(withBlock)
 	require.Len(t, h.Spec.Timeline, 1)
 	assert.Equal(t, "v2", h.Spec.Timeline[0].Update.Version, "from the healthy: block")
+
+	jobs := load(t, "analysis-job-fails-rolls-back")
+	h = Healthy(jobs)
+	assert.Equal(t, scenarios.Job{Duration: scenarios.Duration{Duration: 30 * time.Second}, Outcome: scenarios.JobSucceed}, h.Spec.Jobs["smoke-test"],
+		"the twin's Jobs fail for no version")
+	assert.Equal(t, []string{"shop:v3"}, jobs.Spec.Jobs["smoke-test"].FailFor, "the original is untouched")
 }
 
 func TestWilson(t *testing.T) {

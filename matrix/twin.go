@@ -9,8 +9,9 @@ import (
 // Healthy returns the scenario's healthy twin: the same manifests, load and policy with a
 // release that should promote. A `healthy:` block in the scenario says what replaces the
 // versions and the timeline; what it leaves out is derived: the timeline without its faults,
-// and every version behaving as the default one. The twin expects nothing: the matrix reads its
-// outcome.
+// and every version behaving as the default one. Job metrics' Jobs fail for no version in
+// particular (no failFor): a failFor names the bad release. The twin expects nothing: the matrix
+// reads its outcome.
 func Healthy(sc *scenarios.Scenario) *scenarios.Scenario {
 	out := *sc
 	out.Metadata.Name = sc.Metadata.Name + "-healthy"
@@ -25,6 +26,11 @@ func Healthy(sc *scenarios.Scenario) *scenarios.Scenario {
 		for name := range sc.Spec.Versions {
 			out.Spec.Versions[name] = def
 		}
+	}
+	out.Spec.Jobs = map[string]scenarios.Job{}
+	for name, j := range sc.Spec.Jobs {
+		j.FailFor = nil
+		out.Spec.Jobs[name] = j
 	}
 	if h != nil && h.Timeline != nil {
 		out.Spec.Timeline = append([]scenarios.Entry(nil), h.Timeline...)
