@@ -92,6 +92,17 @@ func (s *scaler) spec(sc *Scenario) {
 		s.versions(h.Versions)
 		s.entries(h.Timeline)
 	}
+	s.jobs(sp.Jobs)
+}
+
+// jobs scales how long each Job's pod runs. The back-off between the pods of a failing Job is
+// Kubernetes' constant (10s doubling) and stays, as the kubelet's restart back-off does: a scaled
+// failing Job reaches Failed later, in proportion, with the same outcome.
+func (s *scaler) jobs(js map[string]Job) {
+	for name, j := range js {
+		j.Duration.Duration = s.dur(j.Duration.Duration)
+		js[name] = j
+	}
 }
 
 func (s *scaler) versions(vs map[string]Version) {
@@ -157,6 +168,15 @@ func (s Spec) deepCopy() Spec {
 	if h := s.Healthy; h != nil {
 		s.Healthy = &Healthy{Versions: copyVersions(h.Versions), Timeline: copyEntries(h.Timeline)}
 	}
+	if s.Jobs != nil {
+		jobs := make(map[string]Job, len(s.Jobs))
+		for k, j := range s.Jobs {
+			j.FailFor = slices.Clone(j.FailFor)
+			jobs[k] = j
+		}
+		s.Jobs = jobs
+	}
+	s.Conformance = copyPtr(s.Conformance)
 	return s
 }
 

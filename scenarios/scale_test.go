@@ -81,6 +81,7 @@ func TestScaleScenarioFields(t *testing.T) {
 		},
 		Expect:  Expect{DetectionWithin: &Duration{90 * time.Second}, RollbackWithin: &Duration{2 * time.Minute}, MaxUserErrors: &maxErrors},
 		Healthy: &Healthy{Timeline: []Entry{{At: dur("1m"), Update: &Update{Image: "app:v2"}}}, Versions: map[string]Version{"default": {Startup: dur("3s")}}},
+		Jobs:    map[string]Job{"smoke-test": {Duration: dur("30s"), Outcome: JobSucceed, FailFor: []string{"app:v3"}}},
 	}}
 	out, err := Scale(sc, 0.1)
 	require.NoError(t, err)
@@ -108,6 +109,9 @@ func TestScaleScenarioFields(t *testing.T) {
 		{"timeline[3].rate: memory-leak bytes per second, 1/f", s.Timeline[3].Rate.String(), "20Mi"},
 		{"timeline[4].at", s.Timeline[4].At.String(), "120s"},
 		{"expect.detectionWithin", s.Expect.DetectionWithin.String(), "9s"},
+		{"jobs.duration", s.Jobs["smoke-test"].Duration.String(), "3s"},
+		{"jobs.failFor", s.Jobs["smoke-test"].FailFor, []string{"app:v3"}},
+		{"jobs: the input keeps its own", sc.Spec.Jobs["smoke-test"].Duration.String(), "30s"},
 		{"expect.rollbackWithin", s.Expect.RollbackWithin.String(), "12s"},
 		{"expect.maxUserErrors: the same requests in less time", *s.Expect.MaxUserErrors, int64(2000)},
 		{"healthy.timeline[0].at", s.Healthy.Timeline[0].At.String(), "6s"},
