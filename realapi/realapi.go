@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -281,12 +282,24 @@ func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, seed int64) (*rep
 		failedToZero = reports.Secs(round3(*r.TrafficRestoredAt - *r.DetectedAt))
 	}
 	rescale(r, f)
+	// The world's note names the scaled maxDuration; an interrupted run did not reach it at all.
+	for i, n := range r.Notes {
+		if strings.HasPrefix(n, "maxDuration ") {
+			if interrupted {
+				r.Notes = append(r.Notes[:i:i], r.Notes[i+1:]...)
+			} else {
+				r.Notes[i] = fmt.Sprintf("maxDuration %s reached before the rollout settled", sc.Spec.MaxDuration)
+			}
+			break
+		}
+	}
 	r.API, r.Controller = APIReal, e.o.Controller
 	r.TimeScale = f
 	r.WallSeconds = reports.Secs(round3(wallSecs))
 	r.FailedToTrafficZeroWallSeconds = failedToZero
 	r.Notes = append(r.Notes, fmt.Sprintf("real API: %s's controller on kube-apiserver, kube-controller-manager and etcd; namespace %s; pods played by the kubelet simulator", e.o.Controller, ns))
 	if len(rewritten) > 0 {
+		r.Prometheus = rewritten // the addresses the templates name, as in virtual time
 		r.Notes = append(r.Notes, fmt.Sprintf("Prometheus: %s rewritten to the run's fakeprom at %s before applying", strings.Join(rewritten, ", "), promURL))
 	}
 	if f != 1 {
@@ -340,6 +353,7 @@ func prepare(sc *scenarios.Scenario, promURL, instanceID string) []string {
 			o.SetLabels(l)
 		}
 	}
+	sort.Strings(replaced)
 	return replaced
 }
 
