@@ -93,6 +93,11 @@ func TestRunAPIReal(t *testing.T) {
 				if r.Outcome != v.Outcome || r.FinalPhase != v.FinalPhase {
 					t.Errorf("%s: %s (phase %s) on the real API, %s (phase %s) in virtual time; notes %q",
 						name, r.Outcome, r.FinalPhase, v.Outcome, v.FinalPhase, r.Notes)
+					runs, _ := json.Marshal(r.AnalysisRuns)
+					t.Logf("%s: final message %q; analysis runs %s", name, r.FinalMessage, runs)
+					for _, ev := range r.Events {
+						t.Logf("%s: %8.2f %s %s", name, ev.At, ev.Kind, ev.Message)
+					}
 				}
 				if r.API != realapi.APIReal || r.Controller != tc.controller || r.TimeScale != 0.1 || r.WallSeconds == nil {
 					t.Errorf("%s: api %q, controller %q, timeScale %v, wallSeconds %v", name, r.API, r.Controller, r.TimeScale, r.WallSeconds)
