@@ -134,6 +134,9 @@ func Start(ctx context.Context, o Options) (e *Env, err error) {
 		return e, err
 	}
 	e.admin = e.cp.Config
+	if err := e.cp.InstallRouterCRDs(ctx); err != nil {
+		return e, err
+	}
 	switch o.Controller {
 	case ControllerArgo:
 		cfg, err := argoref.Install(ctx, e.cp, argo)

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -101,6 +102,25 @@ func (w *World) ownedReplicaSets(ro *v1alpha1.Rollout) []*appsv1.ReplicaSet {
 func (w *World) hasRunningAnalysis(ro *v1alpha1.Rollout) bool {
 	for _, o := range w.store.OwnedBy(analysisRunGVK, ro.UID) {
 		if !o.(*v1alpha1.AnalysisRun).Status.Phase.Completed() {
+			return true
+		}
+	}
+	return w.runAheadOfRollout(ro)
+}
+
+// runAheadOfRollout says whether a run the Rollout follows has a phase the Rollout has not
+// recorded yet: its controller is still to act on it (a failed run aborts a paused Rollout).
+// In virtual time the Rollout reacts within the instant; against a real API the run's write
+// and the Rollout's reaction reach the world apart.
+func (w *World) runAheadOfRollout(ro *v1alpha1.Rollout) bool {
+	c, bg := ro.Status.Canary, ro.Status.BlueGreen
+	for _, v := range []*v1alpha1.RolloutAnalysisRunStatus{c.CurrentStepAnalysisRunStatus, c.CurrentBackgroundAnalysisRunStatus,
+		bg.PrePromotionAnalysisRunStatus, bg.PostPromotionAnalysisRunStatus} {
+		if v == nil || v.Name == "" {
+			continue
+		}
+		o := w.store.Peek(analysisRunGVK, types.NamespacedName{Namespace: ro.Namespace, Name: v.Name})
+		if o != nil && o.(*v1alpha1.AnalysisRun).Status.Phase != v.Status {
 			return true
 		}
 	}
