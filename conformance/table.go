@@ -7,8 +7,8 @@ import (
 	"text/tabwriter"
 )
 
-// WriteTable prints results side by side, one line per field, kubectl-style columns, and a
-// last line counting the scenarios that conform.
+// WriteTable prints results side by side, one line per field, kubectl-style columns ("=" where
+// canarydrill's value is Argo's), and a last line counting the scenarios that conform.
 func WriteTable(w io.Writer, argoVersion string, results []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "SCENARIO\tFIELD\tARGO ROLLOUTS %s\tCANARYDRILL\tVERDICT\n", argoVersion)
@@ -22,7 +22,11 @@ func WriteTable(w io.Writer, argoVersion string, results []Result) error {
 			if i == 0 {
 				name = r.Scenario
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, row.Field, row.Argo, row.Ours, row.Verdict)
+			ours := row.Ours
+			if row.Verdict == Same {
+				ours = "=" // the same value twice would only widen the table
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, row.Field, row.Argo, ours, row.Verdict)
 		}
 		if r.Declared != "" {
 			fmt.Fprintf(tw, "\tdeclared\t\t\t%s\n", r.Declared)

@@ -46,6 +46,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newRunCmd(), newScenariosCmd())
+	root.AddCommand(newConformanceCmd())
 	root.AddCommand(newFakepromCmd())
 	root.AddCommand(newLintCmd())
 	root.AddCommand(newMatrixCmd())
