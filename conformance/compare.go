@@ -22,6 +22,12 @@ const (
 	Declared  Verdict = "declared difference"
 )
 
+// The fields a declared difference cannot excuse.
+const (
+	fieldOutcome = "outcome"
+	fieldPhase   = "final phase"
+)
+
 // Row is one compared field of a scenario.
 type Row struct {
 	Field   string
@@ -50,19 +56,22 @@ func (r Result) Passed() bool {
 
 // Compare compares the report of a scenario under Argo's controller with ours. Timings pass
 // when they are apart by at most tol seconds (scenario seconds, as the reports give them);
-// declared is the scenario's conformance.differs, which turns every difference into Declared.
+// declared is the scenario's conformance.differs, which turns every difference but the outcome's
+// and the final phase's into Declared.
 func Compare(argo, ours *reports.Report, tol float64, declared string) Result {
 	res := Result{Scenario: ours.Scenario, Declared: declared}
 	add := func(field, a, o string, v Verdict) {
-		if v == Differs && declared != "" {
+		// A declaration explains how the run differs, never what it ends in: the outcome and
+		// final phase must match whatever the scenario declares.
+		if v == Differs && declared != "" && field != fieldOutcome && field != fieldPhase {
 			v = Declared
 		}
 		res.Rows = append(res.Rows, Row{Field: field, Argo: a, Ours: o, Verdict: v})
 	}
 	exact := func(field, a, o string) { add(field, a, o, equalVerdict(a, o)) }
 
-	exact("outcome", argo.Outcome, ours.Outcome)
-	exact("final phase", argo.FinalPhase, ours.FinalPhase)
+	exact(fieldOutcome, argo.Outcome, ours.Outcome)
+	exact(fieldPhase, argo.FinalPhase, ours.FinalPhase)
 	exact("final message", normalize(argo.FinalMessage), normalize(ours.FinalMessage))
 	exact("canary weights", weights(argo.Weights), weights(ours.Weights))
 	exact("analysis runs", runs(argo.AnalysisRuns), runs(ours.AnalysisRuns))

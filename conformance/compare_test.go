@@ -98,6 +98,15 @@ func TestCompare(t *testing.T) {
 			want:   map[string]Verdict{"aborted at": Declared, "outcome": Same},
 			passed: true,
 		},
+		{
+			name: "a declaration does not excuse another outcome", argo: bad(125), ours: func() *reports.Report {
+				r := bad(125)
+				r.Outcome, r.FinalPhase = "Paused", "Paused"
+				return r
+			}, declared: "messages differ",
+			want:   map[string]Verdict{"outcome": Differs, "final phase": Differs},
+			passed: false,
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := Compare(tc.argo, tc.ours(), 5, tc.declared)
