@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -78,6 +79,30 @@ func New(ctx context.Context, sc *scenarios.Scenario, seed int64) (*World, error
 	return newWorld(ctx, sc, seed, nil)
 }
 
+// applyOrder is the order the manifests are created in. In virtual time every object exists
+// before the first reconcile, whatever the order. A real API's controller may reconcile a Rollout
+// between two creates, and a Rollout whose AnalysisTemplate or Service is not there yet is
+// InvalidSpec until Argo's 20 s requeue, which a time-scaled run cannot afford: there Rollouts
+// come last, after what they reference, as a careful `kubectl apply` would have them.
+func (w *World) applyOrder(objs []scenarios.Object) []scenarios.Object {
+	if !w.onRealAPI() {
+		return objs
+	}
+	out := slices.Clone(objs)
+	slices.SortStableFunc(out, func(a, b scenarios.Object) int {
+		_, ra := a.Object.(*v1alpha1.Rollout)
+		_, rb := b.Object.(*v1alpha1.Rollout)
+		switch {
+		case ra == rb:
+			return 0
+		case ra:
+			return 1
+		}
+		return -1
+	})
+	return out
+}
+
 func newWorld(ctx context.Context, sc *scenarios.Scenario, seed int64, rt *realtime) (*World, error) {
 	w := &World{
 		rt:    rt,
@@ -112,7 +137,7 @@ func newWorld(ctx context.Context, sc *scenarios.Scenario, seed int64, rt *realt
 	w.jobs = newJobs(w)
 	w.controllers = newControllers(w)
 	w.store.Watch(w.onChange)
-	for _, o := range sc.Objects {
+	for _, o := range w.applyOrder(sc.Objects) {
 		obj := o.DeepCopyObject().(client.Object)
 		if ns, _ := w.client.IsObjectNamespaced(obj); ns && (obj.GetNamespace() == "" || w.onRealAPI()) {
 			obj.SetNamespace(w.defaultNamespace())
