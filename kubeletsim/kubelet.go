@@ -2,6 +2,7 @@ package kubeletsim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -45,9 +46,13 @@ type Options struct {
 // says, and finishes the deletion of terminating pods (a real kubelet's final delete), so that
 // ReplicaSets scale down as on a real cluster. Nothing runs: no process, no network.
 type Kubelet struct {
-	o      Options
-	cs     kubernetes.Interface
-	queue  workqueue.TypedRateLimitingInterface[types.NamespacedName]
+	o       Options
+	cs      kubernetes.Interface
+	queue   workqueue.TypedRateLimitingInterface[types.NamespacedName]
+	factory informers.SharedInformerFactory
+	pods    cache.SharedIndexInformer
+	// lister is made with the Kubelet, not in Run: Resync may come from another goroutine
+	// before Run got going (it then lists nothing, and the informer's first list adds every pod).
 	lister corelisters.PodLister
 
 	mu      sync.Mutex
@@ -74,7 +79,10 @@ func New(cfg *rest.Config, o Options) (*Kubelet, error) {
 	q := workqueue.NewTypedRateLimitingQueueWithConfig(
 		workqueue.NewTypedItemExponentialFailureRateLimiter[types.NamespacedName](10*time.Millisecond, 5*time.Second),
 		workqueue.TypedRateLimitingQueueConfig[types.NamespacedName]{Name: "kubeletsim", Clock: o.Clock})
-	return &Kubelet{o: o, cs: cs, queue: q, started: map[types.UID]time.Time{}, ips: map[types.UID]string{}}, nil
+	f := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace(o.Namespace))
+	inf := f.Core().V1().Pods()
+	return &Kubelet{o: o, cs: cs, queue: q, factory: f, pods: inf.Informer(), lister: inf.Lister(),
+		started: map[types.UID]time.Time{}, ips: map[types.UID]string{}}, nil
 }
 
 // Run registers the Node, watches pods and plays them until ctx ends. It returns nil when ctx
@@ -84,22 +92,19 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	if err := k.registerNode(ctx); err != nil {
 		return fmt.Errorf("registering node %s: %w", k.o.NodeName, err)
 	}
-	f := informers.NewSharedInformerFactoryWithOptions(k.cs, 0, informers.WithNamespace(k.o.Namespace))
-	inf := f.Core().V1().Pods()
-	k.lister = inf.Lister()
 	enqueue := func(obj any) {
 		if p, ok := obj.(*corev1.Pod); ok {
 			k.queue.Add(types.NamespacedName{Namespace: p.Namespace, Name: p.Name})
 		}
 	}
-	if _, err := inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := k.pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: enqueue, UpdateFunc: func(_, n any) { enqueue(n) },
 	}); err != nil {
 		return err
 	}
-	f.Start(ctx.Done())
-	defer f.Shutdown()
-	if !cache.WaitForCacheSync(ctx.Done(), inf.Informer().HasSynced) {
+	k.factory.Start(ctx.Done())
+	defer k.factory.Shutdown()
+	if !cache.WaitForCacheSync(ctx.Done(), k.pods.HasSynced) {
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -120,9 +125,6 @@ func (k *Kubelet) Run(ctx context.Context) error {
 
 // Resync asks the Behaviour again about every pod, after a fault was injected.
 func (k *Kubelet) Resync() {
-	if k.lister == nil {
-		return
-	}
 	pods, _ := k.lister.List(labels.Everything())
 	for _, p := range pods {
 		k.queue.Add(types.NamespacedName{Namespace: p.Namespace, Name: p.Name})
@@ -259,11 +261,7 @@ func (k *Kubelet) registerNode(ctx context.Context) error {
 	node := &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{Name: k.o.NodeName, Labels: map[string]string{"kubernetes.io/hostname": k.o.NodeName}},
 	}
-	created, err := k.cs.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{})
-	if apierrors.IsAlreadyExists(err) {
-		created, err = k.cs.CoreV1().Nodes().Get(ctx, k.o.NodeName, metav1.GetOptions{})
-	}
-	if err != nil {
+	if _, err := k.cs.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
 	now := metav1.NewTime(k.o.Clock.Now().Truncate(time.Second))
@@ -272,7 +270,7 @@ func (k *Kubelet) registerNode(ctx context.Context) error {
 		corev1.ResourceMemory: resource.MustParse("256Gi"),
 		corev1.ResourcePods:   resource.MustParse("1000"),
 	}
-	created.Status = corev1.NodeStatus{
+	status := corev1.NodeStatus{
 		Capacity: capacity, Allocatable: capacity,
 		Conditions: []corev1.NodeCondition{{
 			Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
@@ -280,6 +278,14 @@ func (k *Kubelet) registerNode(ctx context.Context) error {
 		}},
 		Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: hostIP}},
 	}
-	_, err = k.cs.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{})
+	// The Kubelets of a command's scenarios (one per namespace) share the Node and register it at
+	// once. An update of the Node as read fails with a conflict when another's registration came
+	// in between, and stopped that Kubelet, leaving its pods unbound; a merge patch carries no
+	// resourceVersion, so every registration lands.
+	patch, err := json.Marshal(map[string]corev1.NodeStatus{"status": status})
+	if err != nil {
+		return err
+	}
+	_, err = k.cs.CoreV1().Nodes().Patch(ctx, k.o.NodeName, types.MergePatchType, patch, metav1.PatchOptions{}, "status")
 	return err
 }

@@ -2,6 +2,7 @@ package kubeletsim_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
+	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
 	"github.com/canarydrill/canarydrill/internal/controlplane/cptest"
@@ -113,4 +115,88 @@ func TestKubeletOnRealAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait("pods gone after the scale-down", func() bool { return len(list()) == 0 })
+}
+
+// TestKubeletsShareNode: Kubelets of several namespaces register the same Node at once, as the
+// scenarios of `run --api real --parallel N` do; each keeps running and plays its own pods. A
+// Kubelet that lost the race for the Node's status used to stop with a conflict, leaving its
+// namespace's pods unbound until the Rollout's progress deadline.
+func TestKubeletsShareNode(t *testing.T) {
+	cp := cptest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cs, err := kubernetes.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	// Each Kubelet's clock is a second apart, so that every registration changes the Node's
+	// heartbeat: identical status writes would not bump its resourceVersion and could not race.
+	base := time.Now()
+	kctx, stop := context.WithCancel(ctx)
+	done, early := make(chan error, n), make(chan error, n)
+	start := make(chan struct{})
+	for i := range n {
+		ns := fmt.Sprintf("share-%d", i)
+		if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		clk := clocktesting.NewFakeClock(base.Add(time.Duration(i) * time.Second))
+		k, err := kubeletsim.New(cp.Config, kubeletsim.Options{Namespace: ns, Behaviour: kubeletsim.Startup{}, Clock: clk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			<-start
+			err := k.Run(kctx)
+			if kctx.Err() == nil {
+				early <- err
+			}
+			done <- err
+		}()
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: ns},
+			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "web:1"}}},
+		}
+		if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(start)
+	defer func() {
+		stop()
+		for range n {
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	for i := range n {
+		ns := fmt.Sprintf("share-%d", i)
+		for {
+			p, err := cs.CoreV1().Pods(ns).Get(ctx, "web", metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if isReady(p) {
+				break
+			}
+			select {
+			case err := <-early:
+				t.Fatalf("a Kubelet stopped while %s/web is not ready: %v", ns, err)
+			case <-ctx.Done():
+				t.Fatalf("%s/web not ready: %+v", ns, p.Status)
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+}
+
+func isReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
 }

@@ -258,22 +258,39 @@ func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, seed int64) (*rep
 	}
 	kctx, stopKubelet := context.WithCancel(context.Background())
 	kdone := make(chan error, 1)
-	go func() { kdone <- kl.Run(kctx) }()
+	// Without its Kubelet no pod of the run turns ready on the API, whatever the world's model
+	// says: the run would go on until the Rollout's progress deadline and end Degraded, a verdict
+	// about the controller that is really about the harness. The run ends with the error instead.
+	wctx, stopWorld := context.WithCancelCause(ctx)
+	defer stopWorld(nil)
+	go func() {
+		err := kl.Run(kctx)
+		if err != nil {
+			stopWorld(fmt.Errorf("kubelet simulator of namespace %s: %w", ns, err))
+		}
+		kdone <- err
+	}()
 	defer func() {
 		stopKubelet()
 		<-kdone
 	}()
 
 	wall := clock.RealClock{}
-	w, err := sim.NewRealAPI(ctx, scaled, seed, sim.RealAPI{Clock: wall, Config: e.admin, Namespace: ns, OnPodStates: kl.Resync})
+	w, err := sim.NewRealAPI(wctx, scaled, seed, sim.RealAPI{Clock: wall, Config: e.admin, Namespace: ns, OnPodStates: kl.Resync})
 	if err != nil {
+		if ctx.Err() == nil && wctx.Err() != nil {
+			err = context.Cause(wctx)
+		}
 		return nil, err
 	}
 	behaviour.set(w.KubeletBehaviour())
 	hmu.Lock()
 	handler = w.PrometheusHandler()
 	hmu.Unlock()
-	runErr := w.RunRealAPI(ctx)
+	runErr := w.RunRealAPI(wctx)
+	if ctx.Err() == nil && wctx.Err() != nil {
+		return nil, fmt.Errorf("%s: %w", sc.Source, context.Cause(wctx))
+	}
 	interrupted := runErr != nil && ctx.Err() != nil
 	if runErr != nil && !interrupted {
 		return nil, fmt.Errorf("%s: %w", sc.Source, runErr)

@@ -50,7 +50,9 @@ func FormatDuration(d time.Duration) string {
 	if d%time.Hour == 0 && d >= time.Hour {
 		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
 	}
-	s := strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+	// One division, correctly rounded: Seconds() adds whole seconds and a fraction, and 12.601 s
+	// came out as 12.600999999999999.
+	s := strconv.FormatFloat(float64(d)/float64(time.Second), 'f', -1, 64)
 	return s + "s"
 }
 

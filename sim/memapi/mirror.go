@@ -1,6 +1,8 @@
 package memapi
 
 import (
+	"strconv"
+
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -11,7 +13,10 @@ import (
 // and the store reports the change to its watchers as if it had been written here.
 
 // Put stores a copy of obj as it is in place of the stored object of its kind and key, and
-// reports Added or Modified. An object with the stored resource version is not reported again.
+// reports Added or Modified. An object with the stored resource version is not reported again,
+// and an older version of the stored object is ignored: the mirror's watch can bring it after
+// the world's own write put the newer one (a Rollout's status from before the timeline's update
+// would make it look settled on the old revision).
 func (s *Store) Put(obj client.Object) error {
 	gvk, err := s.gvk(obj)
 	if err != nil {
@@ -22,7 +27,8 @@ func (s *Store) Put(obj client.Object) error {
 	stored := obj.DeepCopyObject().(client.Object)
 	stored.GetObjectKind().SetGroupVersionKind(gvk)
 	old, ok := ks.objs[key]
-	if ok && old.GetResourceVersion() == obj.GetResourceVersion() {
+	if ok && (old.GetResourceVersion() == obj.GetResourceVersion() ||
+		old.GetUID() == obj.GetUID() && olderRV(obj.GetResourceVersion(), old.GetResourceVersion())) {
 		return nil
 	}
 	ks.objs[key] = stored
@@ -59,3 +65,11 @@ func (s *Store) Remove(gvk schema.GroupVersionKind, key types.NamespacedName) bo
 
 // KindOf is the kind the store files obj under.
 func (s *Store) KindOf(obj client.Object) (schema.GroupVersionKind, error) { return s.gvk(obj) }
+
+// olderRV says whether resource version a is older than b. Resource versions are opaque to
+// clients, but the API server's are etcd revisions; anything else is never called older.
+func olderRV(a, b string) bool {
+	x, errA := strconv.ParseUint(a, 10, 64)
+	y, errB := strconv.ParseUint(b, 10, 64)
+	return errA == nil && errB == nil && x < y
+}

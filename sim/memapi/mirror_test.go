@@ -59,3 +59,42 @@ func TestPutKeepsTheMirroredObjectAndRemoveLeavesDependents(t *testing.T) {
 		}
 	}
 }
+
+// TestPutIgnoresAnOlderVersion: the world writes a Rollout (the timeline's update) and puts the
+// answer in the store; the mirror's watch then brings the version before it, which must not
+// replace it. A new object under the same name (another UID) replaces the stored one whatever
+// its resource version.
+func TestPutIgnoresAnOlderVersion(t *testing.T) {
+	s, _ := newStore()
+	var events []EventType
+	s.Watch(func(e Event) { events = append(events, e.Type) })
+	ro := rollout("demo")
+	ro.UID, ro.ResourceVersion, ro.Generation = "uid-1", "50", 2
+	if err := s.Put(ro); err != nil {
+		t.Fatal(err)
+	}
+	stale := ro.DeepCopy()
+	stale.ResourceVersion, stale.Generation = "48", 1
+	if err := s.Put(stale); err != nil {
+		t.Fatal(err)
+	}
+	key := client.ObjectKeyFromObject(ro)
+	gvk, err := s.KindOf(ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Peek(gvk, key); got.GetResourceVersion() != "50" || got.GetGeneration() != 2 {
+		t.Errorf("stored rv %q generation %d after an older version, want 50 and 2", got.GetResourceVersion(), got.GetGeneration())
+	}
+	again := ro.DeepCopy()
+	again.UID, again.ResourceVersion = "uid-2", "49"
+	if err := s.Put(again); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Peek(gvk, key); got.GetUID() != "uid-2" {
+		t.Errorf("stored uid %q, want the new object's uid-2", got.GetUID())
+	}
+	if want := []EventType{Added, Modified}; len(events) != len(want) || events[0] != want[0] || events[1] != want[1] {
+		t.Errorf("events %v, want %v", events, want)
+	}
+}
