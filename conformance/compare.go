@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -73,7 +74,7 @@ func Compare(argo, ours *reports.Report, tol float64, declared string) Result {
 	exact(fieldOutcome, argo.Outcome, ours.Outcome)
 	exact(fieldPhase, argo.FinalPhase, ours.FinalPhase)
 	exact("final message", normalize(argo.FinalMessage), normalize(ours.FinalMessage))
-	exact("canary weights", weights(argo.Weights), weights(ours.Weights))
+	exact("canary weights", weights(argo.Weights, tol), weights(ours.Weights, tol))
 	exact("analysis runs", runs(argo.AnalysisRuns), runs(ours.AnalysisRuns))
 	for _, t := range []struct {
 		field    string
@@ -120,14 +121,22 @@ func seconds(s *float64) string {
 	return strconv.FormatFloat(*s, 'f', 1, 64) + "s"
 }
 
-// weights is the sequence of the canary's traffic shares, repeats dropped: "0 → 20% → 0".
-func weights(ws []reports.WeightPoint) string {
+// weights is the sequence of the canary's traffic shares, repeats dropped: "0 → 20% → 0". A
+// share held for less than tol seconds is left out: without a router the share is the canary's
+// part of the ready pods, which passes through in-between values as pods start and stop, at
+// times that are the machine's, not the controller's.
+func weights(ws []reports.WeightPoint, tol float64) string {
 	var parts []string
+	last := ""
 	for i, w := range ws {
-		if i > 0 && w.Canary == ws[i-1].Canary {
+		if i+1 < len(ws) && ws[i+1].At-w.At < tol {
 			continue
 		}
-		parts = append(parts, strconv.FormatFloat(w.Canary*100, 'f', -1, 64)+"%")
+		p := strconv.FormatFloat(math.Round(w.Canary*1e4)/1e2, 'f', -1, 64) + "%"
+		if p != last {
+			parts = append(parts, p)
+			last = p
+		}
 	}
 	if len(parts) == 0 {
 		return "—"
@@ -145,7 +154,10 @@ func runs(rs []reports.AnalysisRun) string {
 	var parts []string
 	for _, r := range rs {
 		var ms []string
-		for _, m := range r.Metrics {
+		// By name: a run lists its metrics in the order they were first measured, which is the
+		// machine's timing, not a behaviour.
+		metrics := slices.SortedFunc(slices.Values(r.Metrics), func(a, b reports.Metric) int { return strings.Compare(a.Name, b.Name) })
+		for _, m := range metrics {
 			var phases []string
 			for _, x := range m.Measurements {
 				phases = append(phases, x.Phase)

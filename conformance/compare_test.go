@@ -121,9 +121,15 @@ func TestCompare(t *testing.T) {
 
 func TestDescriptions(t *testing.T) {
 	r := bad(125)
-	assert.Equal(t, "0% → 20% → 0%", weights(r.Weights))
+	assert.Equal(t, "0% → 20% → 0%", weights(r.Weights, 0))
+	// A share held less than the tolerance is a pod starting, not a step.
+	assert.Equal(t, "0% → 20% → 0%", weights([]reports.WeightPoint{{At: 0}, {At: 60, Canary: 0.1}, {At: 62, Canary: 0.2}, {At: 125}}, 5))
+	assert.Equal(t, "0% → 45.45% → 0%", weights([]reports.WeightPoint{{At: 0}, {At: 60, Canary: 0.454545}, {At: 125}}, 5))
 	assert.Equal(t, "Step Failed: success-rate Failed [Failed]", runs(r.AnalysisRuns))
 	assert.Equal(t, "—", runs(nil))
+	// Metrics by name, whatever order they were first measured in.
+	two := []reports.AnalysisRun{{Kind: "Background", Phase: "Failed", Metrics: []reports.Metric{{Name: "b", Phase: "Failed"}, {Name: "a", Phase: "Successful"}}}}
+	assert.Equal(t, "Background Failed: a Successful []; b Failed []", runs(two))
 	assert.Equal(t, "—", seconds(nil))
 	assert.Equal(t, "demo-<hash>-2-2", normalize("demo-667768f4fc-2-2"))
 }
