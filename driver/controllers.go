@@ -115,6 +115,9 @@ func (d *Driver) setupControllers() error {
 	if err := b.Complete(d.metrics.timed(rr, d.metrics.rolloutReconcile, d.metrics.rolloutErrors)); err != nil {
 		return err
 	}
+	if err := d.announceAddedRollouts(context.Background()); err != nil {
+		return err
+	}
 
 	ar := &analysis.Reconciler{Client: c, Clock: o.Clock, Recorder: d.recorder, Log: o.Log.WithName("analysisrun")}
 	if o.Providers != nil {
