@@ -132,3 +132,28 @@ func TestRunJUnitIsOneDocument(t *testing.T) {
 	_, err := os.Stat(filepath.Join(dir, "seed-bad-canary", "junit.xml"))
 	assert.NoError(t, err)
 }
+
+// TestRealAPIRefusesWhatCannotRunThere: before any control plane starts, `run --api real` and
+// `conformance` name, one line each, what the real API cannot run, and exit 2 with no report.
+func TestRealAPIRefusesWhatCannotRunThere(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"run", "--api", "real", "--time-scale", "0.1", "--out", dir, "builtin:analysis-job-fails-rolls-back", "builtin:fault-crash-loop"},
+		{"conformance", "--out", dir, "builtin:analysis-job-fails-rolls-back", "builtin:fault-crash-loop"},
+	} {
+		code, out, errs := runCLI(t, args...)
+		lines := strings.Split(strings.TrimSpace(errs), "\n")
+		if code != 2 || out != "" || len(lines) != 2 ||
+			!strings.Contains(lines[0], "metric smoke-test: the job provider needs a Job controller") ||
+			!strings.Contains(lines[1], "builtin:fault-crash-loop: spec.timeline[1].fault: crash-loop") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args[0], code, out, errs)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("reports written: %v", entries)
+	}
+	code, _, errs := runCLI(t, "conformance", "builtin:analysis-latency-judge-catches")
+	if code != 2 || !strings.Contains(errs, "the judge provider is canarydrill's") {
+		t.Errorf("conformance of a judge scenario: exit %d, %q", code, errs)
+	}
+}

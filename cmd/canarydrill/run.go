@@ -82,11 +82,14 @@ Exit codes: 0 every expectation held, 1 an expectation failed, 2 invalid input (
 				o.Seed = &seed
 			}
 			if api == realapi.APIReal {
-				for _, sc := range scs { // every scenario scales before anything starts
-					if _, err := scenarios.Scale(sc, timeScale); err != nil {
-						fmt.Fprintln(stderr, err)
-						return exitError{runner.ExitBadInput}
-					}
+				// Every scenario must run there (and scale) before anything starts.
+				var probs scenarios.Problems
+				for _, sc := range scs {
+					probs = append(probs, realapi.Unsupported(sc, timeScale)...)
+				}
+				if len(probs) > 0 {
+					fmt.Fprintln(stderr, probs)
+					return exitError{runner.ExitBadInput}
 				}
 				// The controller's and client-go's logs would bury the summary; errors reach the report.
 				ctrl.SetLogger(logr.Discard())
