@@ -30,24 +30,14 @@ func Unsupported(sc *scenarios.Scenario) []string {
 }
 
 func unsupported(obj client.Object) []string {
-	var metrics []v1alpha1.Metric
-	switch o := obj.(type) {
-	case *v1alpha1.AnalysisTemplate:
-		metrics = o.Spec.Metrics
-	case *v1alpha1.ClusterAnalysisTemplate:
-		metrics = o.Spec.Metrics
-	case *v1alpha1.AnalysisRun:
-		metrics = o.Spec.Metrics
-	case *v1alpha1.Rollout:
-		if c := o.Spec.Strategy.Canary; c != nil && c.TrafficRouting != nil && len(c.TrafficRouting.Plugins) > 0 {
-			return []string{fmt.Sprintf("Rollout %s: a traffic router plugin (Argo downloads its binary at start)", o.Name)}
+	if ro, ok := obj.(*v1alpha1.Rollout); ok {
+		if c := ro.Spec.Strategy.Canary; c != nil && c.TrafficRouting != nil && len(c.TrafficRouting.Plugins) > 0 {
+			return []string{fmt.Sprintf("Rollout %s: a traffic router plugin (Argo downloads its binary at start)", ro.Name)}
 		}
-		return nil
-	default:
 		return nil
 	}
 	var out []string
-	for _, m := range metrics {
+	for _, m := range v1alpha1.MetricsOf(obj) {
 		p := m.Provider
 		switch {
 		case p.Judge != nil:

@@ -353,14 +353,7 @@ func prepare(sc *scenarios.Scenario, promURL, instanceID string) []string {
 		}
 	}
 	for _, o := range sc.Objects {
-		switch t := o.Object.(type) {
-		case *v1alpha1.AnalysisTemplate:
-			rewrite(t.Spec.Metrics)
-		case *v1alpha1.ClusterAnalysisTemplate:
-			rewrite(t.Spec.Metrics)
-		case *v1alpha1.AnalysisRun:
-			rewrite(t.Spec.Metrics)
-		}
+		rewrite(v1alpha1.MetricsOf(o.Object))
 	}
 	for _, o := range sc.Objects {
 		switch o.Object.(type) {

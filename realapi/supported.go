@@ -17,7 +17,7 @@ func Unsupported(sc *scenarios.Scenario, f float64) []string {
 		out = append(out, fmt.Sprintf("%s: spec.metrics.replay: recorded metrics replay in virtual time only", sc.Source))
 	}
 	for _, o := range sc.Objects {
-		for _, m := range metricsOf(o.Object) {
+		for _, m := range v1alpha1.MetricsOf(o.Object) {
 			if m.Provider.Job != nil {
 				out = append(out, fmt.Sprintf("%s: metric %s: the job provider needs a Job controller, which runs in virtual time only", o.Source, m.Name))
 			}
@@ -31,16 +31,4 @@ func Unsupported(sc *scenarios.Scenario, f float64) []string {
 		}
 	}
 	return out
-}
-
-func metricsOf(obj any) []v1alpha1.Metric {
-	switch o := obj.(type) {
-	case *v1alpha1.AnalysisTemplate:
-		return o.Spec.Metrics
-	case *v1alpha1.ClusterAnalysisTemplate:
-		return o.Spec.Metrics
-	case *v1alpha1.AnalysisRun:
-		return o.Spec.Metrics
-	}
-	return nil
 }

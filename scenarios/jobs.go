@@ -116,14 +116,7 @@ func (sc *Scenario) jobMetricNames() map[string]bool {
 		}
 	}
 	for _, o := range sc.Objects {
-		switch t := o.Object.(type) {
-		case *v1alpha1.AnalysisTemplate:
-			add(t.Spec.Metrics)
-		case *v1alpha1.ClusterAnalysisTemplate:
-			add(t.Spec.Metrics)
-		case *v1alpha1.AnalysisRun:
-			add(t.Spec.Metrics)
-		}
+		add(v1alpha1.MetricsOf(o.Object))
 	}
 	return out
 }

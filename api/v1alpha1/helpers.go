@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
@@ -42,4 +43,18 @@ func (m *Metric) EffectiveCount() *intstr.IntOrString {
 		return nil
 	}
 	return m.Count
+}
+
+// MetricsOf returns the metrics of an AnalysisTemplate, ClusterAnalysisTemplate or AnalysisRun,
+// the object's own slice (a caller may change them in place); nil for any other object.
+func MetricsOf(obj runtime.Object) []Metric {
+	switch o := obj.(type) {
+	case *AnalysisTemplate:
+		return o.Spec.Metrics
+	case *ClusterAnalysisTemplate:
+		return o.Spec.Metrics
+	case *AnalysisRun:
+		return o.Spec.Metrics
+	}
+	return nil
 }

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -39,7 +37,7 @@ func Install(ctx context.Context, cp *controlplane.ControlPlane, f Files) (*rest
 	if err := controlplane.ApplyDir(ctx, admin, f.CRDs); err != nil {
 		return nil, fmt.Errorf("argo CRDs: %w", err)
 	}
-	if err := waitServed(ctx, admin, schema.GroupVersion{Group: "argoproj.io", Version: "v1alpha1"}, Kinds...); err != nil {
+	if err := controlplane.WaitServed(ctx, admin, schema.GroupVersion{Group: "argoproj.io", Version: "v1alpha1"}, Kinds...); err != nil {
 		return nil, err
 	}
 	ns := fmt.Sprintf("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n", Namespace)
@@ -65,29 +63,6 @@ func applyFile(ctx context.Context, c client.Client, ns, file string) error {
 	}
 	if err := controlplane.ApplyYAML(ctx, c, ns, b); err != nil {
 		return fmt.Errorf("%s: %w", file, err)
-	}
-	return nil
-}
-
-// waitServed waits up to 30s until every kind of gv can be listed: a CRD is created before the
-// API server serves its resource.
-func waitServed(ctx context.Context, c client.Client, gv schema.GroupVersion, kinds ...string) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	for _, k := range kinds {
-		l := &unstructured.UnstructuredList{}
-		l.SetGroupVersionKind(gv.WithKind(k + "List"))
-		for {
-			err := c.List(ctx, l, client.Limit(1))
-			if err == nil {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("%s not served: %w (last error: %v)", k, ctx.Err(), err)
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
 	}
 	return nil
 }

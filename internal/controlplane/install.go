@@ -81,7 +81,7 @@ func (c *ControlPlane) Install(ctx context.Context, configDir string) (*rest.Con
 	if err := ApplyDir(ctx, admin, filepath.Join(configDir, "crd", "bases")); err != nil {
 		return nil, fmt.Errorf("CRDs: %w", err)
 	}
-	if err := waitServed(ctx, admin, schema.GroupVersion{Group: "argoproj.io", Version: "v1alpha1"},
+	if err := WaitServed(ctx, admin, schema.GroupVersion{Group: "argoproj.io", Version: "v1alpha1"},
 		"Rollout", "AnalysisRun", "AnalysisTemplate", "ClusterAnalysisTemplate", "Experiment"); err != nil {
 		return nil, err
 	}
@@ -94,15 +94,16 @@ func (c *ControlPlane) Install(ctx context.Context, configDir string) (*rest.Con
 	return c.ServiceAccountConfig(ctx, ControllerNamespace, ControllerServiceAccount)
 }
 
-// waitServed waits up to 30s until every kind of gv can be listed.
-func waitServed(ctx context.Context, c client.Client, gv schema.GroupVersion, kinds ...string) error {
+// WaitServed waits up to 30s until every kind of gv can be listed: a CRD is created before the
+// API server serves its kinds.
+func WaitServed(ctx context.Context, c client.Client, gv schema.GroupVersion, kinds ...string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for _, k := range kinds {
 		l := &unstructured.UnstructuredList{}
 		l.SetGroupVersionKind(gv.WithKind(k + "List"))
 		for {
-			err := c.List(ctx, l)
+			err := c.List(ctx, l, client.Limit(1))
 			if err == nil {
 				break
 			}

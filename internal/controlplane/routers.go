@@ -33,7 +33,7 @@ func (c *ControlPlane) InstallRouterCRDs(ctx context.Context) error {
 		return fmt.Errorf("router CRDs: %w", err)
 	}
 	for _, gvk := range routerKinds {
-		if err := waitServed(ctx, admin, gvk.GroupVersion(), gvk.Kind); err != nil {
+		if err := WaitServed(ctx, admin, gvk.GroupVersion(), gvk.Kind); err != nil {
 			return err
 		}
 	}
