@@ -55,11 +55,21 @@ func (r Result) Passed() bool {
 	return true
 }
 
-// Compare compares the report of a scenario under Argo's controller with ours. Timings pass
-// when they are apart by at most tol seconds (scenario seconds, as the reports give them);
+// Limits say how far two runs may be apart and still conform, in scenario seconds (as the
+// reports give times).
+type Limits struct {
+	// Tolerance is how far apart two timings may be.
+	Tolerance float64
+	// Hold is how long the canary's share must last to count as a step of the weights: without a
+	// router the share is the canary's part of the ready pods, which passes through in-between
+	// values as pods start and stop, for as long as the machine takes, not the controller.
+	Hold float64
+}
+
+// Compare compares the report of a scenario under Argo's controller with ours within lim;
 // declared is the scenario's conformance.differs, which turns every difference but the outcome's
 // and the final phase's into Declared.
-func Compare(argo, ours *reports.Report, tol float64, declared string) Result {
+func Compare(argo, ours *reports.Report, lim Limits, declared string) Result {
 	res := Result{Scenario: ours.Scenario, Declared: declared}
 	add := func(field, a, o string, v Verdict) {
 		// A declaration explains how the run differs, never what it ends in: the outcome and
@@ -74,7 +84,7 @@ func Compare(argo, ours *reports.Report, tol float64, declared string) Result {
 	exact(fieldOutcome, argo.Outcome, ours.Outcome)
 	exact(fieldPhase, argo.FinalPhase, ours.FinalPhase)
 	exact("final message", normalize(argo.FinalMessage), normalize(ours.FinalMessage))
-	exact("canary weights", weights(argo.Weights, tol), weights(ours.Weights, tol))
+	exact("canary weights", weights(argo.Weights, lim.Hold), weights(ours.Weights, lim.Hold))
 	exact("analysis runs", runs(argo.AnalysisRuns), runs(ours.AnalysisRuns))
 	for _, t := range []struct {
 		field    string
@@ -86,7 +96,7 @@ func Compare(argo, ours *reports.Report, tol float64, declared string) Result {
 		{"canary scaled down at", argo.CanaryScaledDownAt, ours.CanaryScaledDownAt},
 		{"promoted at", argo.PromotedAt, ours.PromotedAt},
 	} {
-		add(t.field, seconds(t.argo), seconds(t.us), timing(t.argo, t.us, tol))
+		add(t.field, seconds(t.argo), seconds(t.us), timing(t.argo, t.us, lim.Tolerance))
 	}
 	return res
 }
@@ -121,15 +131,13 @@ func seconds(s *float64) string {
 	return strconv.FormatFloat(*s, 'f', 1, 64) + "s"
 }
 
-// weights is the sequence of the canary's traffic shares, repeats dropped: "0 → 20% → 0". A
-// share held for less than tol seconds is left out: without a router the share is the canary's
-// part of the ready pods, which passes through in-between values as pods start and stop, at
-// times that are the machine's, not the controller's.
-func weights(ws []reports.WeightPoint, tol float64) string {
+// weights is the sequence of the canary's traffic shares, repeats dropped: "0 → 20% → 0"; a
+// share that lasted less than hold seconds is left out (see Limits.Hold).
+func weights(ws []reports.WeightPoint, hold float64) string {
 	var parts []string
 	last := ""
 	for i, w := range ws {
-		if i+1 < len(ws) && ws[i+1].At-w.At < tol {
+		if i+1 < len(ws) && ws[i+1].At-w.At < hold {
 			continue
 		}
 		p := strconv.FormatFloat(math.Round(w.Canary*1e4)/1e2, 'f', -1, 64) + "%"

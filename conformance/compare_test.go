@@ -109,7 +109,7 @@ func TestCompare(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := Compare(tc.argo, tc.ours(), 5, tc.declared)
+			res := Compare(tc.argo, tc.ours(), Limits{Tolerance: 5, Hold: 5}, tc.declared)
 			got := verdicts(res)
 			for field, want := range tc.want {
 				assert.Equal(t, want, got[field], field)
@@ -137,8 +137,8 @@ func TestDescriptions(t *testing.T) {
 func TestWriteTable(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, WriteTable(&b, "v1.9.1", []Result{
-		Compare(bad(125), bad(125), 5, ""),
-		Compare(bad(125), bad(140), 5, ""),
+		Compare(bad(125), bad(125), Limits{Tolerance: 5}, ""),
+		Compare(bad(125), bad(140), Limits{Tolerance: 5}, ""),
 	}))
 	out := b.String()
 	assert.Contains(t, out, "ARGO ROLLOUTS v1.9.1")
@@ -147,7 +147,7 @@ func TestWriteTable(t *testing.T) {
 	assert.True(t, strings.HasSuffix(out, "1 of 2 scenarios conform\n"), out)
 
 	b.Reset()
-	require.NoError(t, WriteMarkdown(&b, "v1.9.1", []Result{Compare(bad(125), bad(140), 5, "later | on purpose")}))
+	require.NoError(t, WriteMarkdown(&b, "v1.9.1", []Result{Compare(bad(125), bad(140), Limits{Tolerance: 5}, "later | on purpose")}))
 	assert.Contains(t, b.String(), "| `seed-bad-canary-bake` | outcome | RolledBack | RolledBack | same |")
 	assert.Contains(t, b.String(), `later \| on purpose`)
 }

@@ -14,6 +14,10 @@ import (
 	"github.com/canarydrill/canarydrill/scenarios"
 )
 
+// weightHold is how long, on the wall clock, a canary share must last to count as a step: a pod
+// here goes from created to ready in well under a second, a step's weight lasts longer.
+const weightHold = time.Second
+
 // Options configure Run.
 type Options struct {
 	// TimeScale shortens every scenario (scenarios.Scale); 0 means 1.
@@ -86,7 +90,8 @@ func Run(ctx context.Context, scs []*scenarios.Scenario, o Options) ([]Pair, err
 			if c := sc.Spec.Conformance; c != nil {
 				declared = c.Differs
 			}
-			pairs[i].Result = Compare(pairs[i].Argo, pairs[i].Ours, o.Tolerance.Seconds()/o.TimeScale, declared)
+			lim := Limits{Tolerance: o.Tolerance.Seconds() / o.TimeScale, Hold: weightHold.Seconds() / o.TimeScale}
+			pairs[i].Result = Compare(pairs[i].Argo, pairs[i].Ours, lim, declared)
 		})
 	}
 	wg.Wait()
