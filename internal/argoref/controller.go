@@ -6,14 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -28,7 +25,7 @@ type Options struct {
 	// Config is the identity the controller runs as, usually what Install returned; it is
 	// written to a kubeconfig file (mode 0600) in Dir.
 	Config *rest.Config
-	// Dir holds the kubeconfig and the controller's log, controller.log; it must exist.
+	// Dir holds the kubeconfig and the controller's log, rollouts-controller.log; it must exist.
 	Dir string
 	// InstanceID is Argo's --instance-id: the controller sees only objects labelled
 	// argo-rollouts.argoproj.io/controller-instance-id=InstanceID (or only unlabelled ones when
@@ -49,9 +46,7 @@ type Controller struct {
 	// LogPath is the controller's output (JSON lines, one per log entry).
 	LogPath string
 
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error // cmd.Wait's result, set before done closes
+	proc *controlplane.Process
 }
 
 // readyLine is what Argo logs once its informers are synced and its workers started
@@ -86,7 +81,7 @@ func Start(ctx context.Context, o Options) (c *Controller, err error) {
 	if err := controlplane.WriteKubeconfig(kubeconfig, o.Config); err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(2)
+	ports, err := controlplane.FreePorts(2)
 	if err != nil {
 		return nil, err
 	}
@@ -103,34 +98,18 @@ func Start(ctx context.Context, o Options) (c *Controller, err error) {
 	}
 	args = append(args, o.Args...)
 
-	logPath := filepath.Join(o.Dir, "controller.log")
-	log, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(o.Binary, args...)
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.Dir = o.Dir
 	// Argo reads its own namespace (for argo-rollouts-config and the notification ConfigMap and
 	// Secret) from POD_NAMESPACE, as its Deployment would set it through the downward API.
-	cmd.Env = append(os.Environ(), "POD_NAMESPACE="+Namespace)
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		log.Close()
-		return nil, fmt.Errorf("start rollouts-controller: %w", err)
+	proc, err := controlplane.StartProcess(o.Dir, "rollouts-controller", o.Binary, []string{"POD_NAMESPACE=" + Namespace}, args...)
+	if err != nil {
+		return nil, err
 	}
 	c = &Controller{
 		MetricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", ports[1]),
 		HealthzURL: fmt.Sprintf("http://127.0.0.1:%d/healthz", ports[0]),
-		LogPath:    logPath,
-		cmd:        cmd,
-		done:       make(chan struct{}),
+		LogPath:    proc.LogPath(),
+		proc:       proc,
 	}
-	go func() {
-		c.err = cmd.Wait()
-		log.Close()
-		close(c.done)
-	}()
 	defer func() {
 		if err != nil {
 			_ = c.Stop()
@@ -151,8 +130,8 @@ func (c *Controller) waitReady(ctx context.Context, timeout time.Duration) error
 	hc := &http.Client{Timeout: time.Second}
 	for {
 		select {
-		case <-c.done:
-			return fmt.Errorf("rollouts-controller exited early (%v); last output:\n%s", c.err, c.LogTail(20))
+		case <-c.proc.Done():
+			return c.proc.ExitError()
 		case <-ctx.Done():
 			return fmt.Errorf("rollouts-controller not ready: %w; last output:\n%s", ctx.Err(), c.LogTail(20))
 		case <-t.C:
@@ -177,51 +156,17 @@ func (c *Controller) logged(s string) bool {
 }
 
 // Pid is the controller's process ID.
-func (c *Controller) Pid() int { return c.cmd.Process.Pid }
+func (c *Controller) Pid() int { return c.proc.Pid() }
 
 // Exited reports whether the controller has ended.
-func (c *Controller) Exited() bool {
-	select {
-	case <-c.done:
-		return true
-	default:
-		return false
-	}
-}
+func (c *Controller) Exited() bool { return c.proc.Exited() }
 
 // Stop sends SIGTERM (Argo drains its workqueues and stops its servers) and SIGKILL after 10s.
 // It returns nil when the process has ended, also when it had ended before.
-func (c *Controller) Stop() error {
-	if c.Exited() {
-		return nil
-	}
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-c.done:
-		return nil
-	case <-time.After(10 * time.Second):
-	}
-	_ = c.cmd.Process.Kill()
-	select {
-	case <-c.done:
-		return nil
-	case <-time.After(5 * time.Second):
-		return fmt.Errorf("rollouts-controller (pid %d) did not exit after SIGKILL", c.Pid())
-	}
-}
+func (c *Controller) Stop() error { return c.proc.Stop(10 * time.Second) }
 
 // LogTail returns the last n lines of the controller's output.
-func (c *Controller) LogTail(n int) string {
-	b, err := os.ReadFile(c.LogPath)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+func (c *Controller) LogTail(n int) string { return c.proc.Tail(n) }
 
 // Memory is a process's resident memory, from /proc/<pid>/status.
 type Memory struct {
@@ -264,17 +209,3 @@ func ProcessMemory(pid int) (Memory, error) {
 
 // Memory reads the controller's resident memory.
 func (c *Controller) Memory() (Memory, error) { return ProcessMemory(c.Pid()) }
-
-// freePorts asks the kernel for n distinct free ports on 127.0.0.1.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}

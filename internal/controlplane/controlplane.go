@@ -49,7 +49,7 @@ type ControlPlane struct {
 	URL string
 
 	caPEM []byte
-	procs []*process // in start order
+	procs []*Process // in start order
 }
 
 const dirPrefix = "canarydrill-cp-"
@@ -95,7 +95,7 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 		return cp, err
 	}
 	cp.caPEM = keys.caPEM
-	ports, err := freePorts(3)
+	ports, err := FreePorts(3)
 	if err != nil {
 		return cp, err
 	}
@@ -120,7 +120,7 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 
 	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", etcdClient)
 	peerURL := fmt.Sprintf("http://127.0.0.1:%d", etcdPeer)
-	etcd, err := startProcess(dir, "etcd", bins.Etcd,
+	etcd, err := StartProcess(dir, "etcd", bins.Etcd, nil,
 		"--name=default", "--data-dir="+filepath.Join(dir, "etcd"),
 		"--listen-client-urls="+etcdURL, "--advertise-client-urls="+etcdURL,
 		"--listen-peer-urls="+peerURL, "--initial-advertise-peer-urls="+peerURL,
@@ -135,7 +135,7 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	}
 	cp.procs = append(cp.procs, etcd)
 
-	api, err := startProcess(dir, "kube-apiserver", bins.APIServer,
+	api, err := StartProcess(dir, "kube-apiserver", bins.APIServer, nil,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
 		"--secure-port="+strconv.Itoa(apiPort),
 		"--etcd-servers="+etcdURL,
@@ -159,14 +159,14 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 	if err != nil {
 		return cp, err
 	}
-	if err := waitFor(ctx, []*process{etcd, api}, func(ctx context.Context) bool {
+	if err := waitFor(ctx, []*Process{etcd, api}, func(ctx context.Context) bool {
 		body, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 		return err == nil && string(body) == "ok"
 	}); err != nil {
 		return cp, fmt.Errorf("kube-apiserver not ready: %w", err)
 	}
 
-	kcm, err := startProcess(dir, "kube-controller-manager", bins.ControllerManager,
+	kcm, err := StartProcess(dir, "kube-controller-manager", bins.ControllerManager, nil,
 		"--kubeconfig="+kcmKubeconfig,
 		"--controllers="+strings.Join(o.Controllers, ","),
 		"--service-account-private-key-file="+keys.saKeyFile,
@@ -189,13 +189,13 @@ func Start(ctx context.Context, o Options) (cp *ControlPlane, err error) {
 }
 
 // waitFor polls ready every 100ms until it holds, a process exits, or ctx ends.
-func waitFor(ctx context.Context, procs []*process, ready func(context.Context) bool) error {
+func waitFor(ctx context.Context, procs []*Process, ready func(context.Context) bool) error {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
 		for _, p := range procs {
-			if p.exited() {
-				return p.exitError()
+			if p.Exited() {
+				return p.ExitError()
 			}
 		}
 		if ready(ctx) {
@@ -203,7 +203,7 @@ func waitFor(ctx context.Context, procs []*process, ready func(context.Context) 
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w; last output of %s:\n%s", ctx.Err(), procs[len(procs)-1].name, procs[len(procs)-1].tail(20))
+			return fmt.Errorf("%w; last output of %s:\n%s", ctx.Err(), procs[len(procs)-1].name, procs[len(procs)-1].Tail(20))
 		case <-t.C:
 		}
 	}
@@ -213,7 +213,7 @@ func waitFor(ctx context.Context, procs []*process, ready func(context.Context) 
 func (c *ControlPlane) Stop() error {
 	var errs []error
 	for i := len(c.procs) - 1; i >= 0; i-- {
-		errs = append(errs, c.procs[i].stop(10*time.Second))
+		errs = append(errs, c.procs[i].Stop(10*time.Second))
 	}
 	c.procs = nil
 	if c.Dir != "" {
@@ -227,7 +227,7 @@ func (c *ControlPlane) Stop() error {
 func (c *ControlPlane) LogTail(name string, n int) string {
 	for _, p := range c.procs {
 		if p.name == name {
-			return p.tail(n)
+			return p.Tail(n)
 		}
 	}
 	return ""

@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// process is one started program, its output in <dir>/<name>.log.
-type process struct {
+// Process is one started program, its output in <dir>/<name>.log.
+type Process struct {
 	name    string
 	cmd     *exec.Cmd
 	logPath string
@@ -21,9 +21,10 @@ type process struct {
 	err     error // the result of Wait, set before done closes
 }
 
-// startProcess runs bin with args; the child dies with the thread that started it (Pdeathsig),
-// so an interrupted or timed-out test leaves no server behind.
-func startProcess(dir, name, bin string, args ...string) (*process, error) {
+// StartProcess runs bin with args in dir, with env added to this process's environment; the
+// child dies with the thread that started it (Pdeathsig), so an interrupted or timed-out test
+// leaves no server behind.
+func StartProcess(dir, name, bin string, env []string, args ...string) (*Process, error) {
 	logPath := filepath.Join(dir, name+".log")
 	log, err := os.Create(logPath)
 	if err != nil {
@@ -32,12 +33,15 @@ func startProcess(dir, name, bin string, args ...string) (*process, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		log.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &process{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
+	p := &Process{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
 		log.Close()
@@ -46,8 +50,17 @@ func startProcess(dir, name, bin string, args ...string) (*process, error) {
 	return p, nil
 }
 
-// exited reports whether the process has ended.
-func (p *process) exited() bool {
+// Pid is the process's ID.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// LogPath is the file that gets the process's output.
+func (p *Process) LogPath() string { return p.logPath }
+
+// Done is closed when the process has ended.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Exited reports whether the process has ended.
+func (p *Process) Exited() bool {
 	select {
 	case <-p.done:
 		return true
@@ -56,9 +69,10 @@ func (p *process) exited() bool {
 	}
 }
 
-// stop sends SIGTERM, and SIGKILL after grace.
-func (p *process) stop(grace time.Duration) error {
-	if p.exited() {
+// Stop sends SIGTERM, and SIGKILL after grace; it returns nil once the process has ended, also
+// when it had ended before.
+func (p *Process) Stop(grace time.Duration) error {
+	if p.Exited() {
 		return nil
 	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
@@ -76,8 +90,8 @@ func (p *process) stop(grace time.Duration) error {
 	}
 }
 
-// tail returns the last n lines of the process's output.
-func (p *process) tail(n int) string {
+// Tail returns the last n lines of the process's output.
+func (p *Process) Tail(n int) string {
 	b, err := os.ReadFile(p.logPath)
 	if err != nil {
 		return ""
@@ -89,13 +103,13 @@ func (p *process) tail(n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// exitError describes a process that ended before it became ready.
-func (p *process) exitError() error {
-	return fmt.Errorf("%s exited early (%v); last output:\n%s", p.name, p.err, p.tail(20))
+// ExitError describes a process that ended before it became ready; call it once Done is closed.
+func (p *Process) ExitError() error {
+	return fmt.Errorf("%s exited early (%v); last output:\n%s", p.name, p.err, p.Tail(20))
 }
 
-// freePorts asks the kernel for n distinct free ports on 127.0.0.1.
-func freePorts(n int) ([]int, error) {
+// FreePorts asks the kernel for n distinct free ports on 127.0.0.1.
+func FreePorts(n int) ([]int, error) {
 	var ports []int
 	var ls []net.Listener
 	defer func() {
