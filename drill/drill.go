@@ -1,18 +1,22 @@
 package drill
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/canarydrill/canarydrill/drill/kubelet"
 	"github.com/canarydrill/canarydrill/drill/load"
 	"github.com/canarydrill/canarydrill/drill/router"
+	"github.com/canarydrill/canarydrill/realapi"
 	"github.com/canarydrill/canarydrill/reports"
 	"github.com/canarydrill/canarydrill/scenarios"
 	"github.com/canarydrill/canarydrill/sim"
@@ -22,8 +26,10 @@ import (
 const (
 	// APIMemory is the in-memory API driven by the simulator's event loop on the wall clock.
 	APIMemory = "memory"
-	// APIReal is a real kube-apiserver with the controller's real driver (not in this build).
-	APIReal = "real"
+	// APIReal is a control plane on loopback (kube-apiserver, kube-controller-manager, etcd)
+	// with the controller under test reconciling there: ours under its controller-runtime
+	// driver, or Argo Rollouts' own.
+	APIReal = realapi.APIReal
 )
 
 // Window is the width of the report's per-window load figures, in scenario time.
@@ -39,6 +45,10 @@ type Options struct {
 	TimeScale float64
 	// API is APIMemory (default) or APIReal.
 	API string
+	// Controller is the controller under test with APIReal: realapi.ControllerCanarydrill
+	// (default) or realapi.ControllerArgo. Log gets its logs (default none).
+	Controller string
+	Log        logr.Logger
 	// PodCommand runs the demo service (demoapp.Main): the program and its first arguments.
 	PodCommand []string
 	// PodEnv is added to the pods' environment.
@@ -46,7 +56,8 @@ type Options struct {
 	// OnProgress, when set, gets a snapshot at most every ProgressEvery (default 500 ms).
 	OnProgress    func(Progress)
 	ProgressEvery time.Duration
-	// Clock is the wall clock under the scenario's (default the real one).
+	// Clock is the wall clock under the scenario's (default the real one); with APIReal the
+	// control plane's clock is the real one whatever this is.
 	Clock clock.WithTicker
 	// KeepRunning keeps the drill going after the rollout settled, until Stop, the context's
 	// end or maxDuration: a lab waits for its trainee.
@@ -100,7 +111,12 @@ func Start(ctx context.Context, sc *scenarios.Scenario, o Options) (*Session, er
 	if o.Seed != nil {
 		seed = *o.Seed
 	}
-	kl, err := kubelet.New(kubelet.Options{Command: o.PodCommand, Env: o.PodEnv, TimeScale: o.TimeScale})
+	// Against a real API the world runs the scenario already scaled, leak rates included.
+	podScale := o.TimeScale
+	if o.API == APIReal {
+		podScale = 1
+	}
+	kl, err := kubelet.New(kubelet.Options{Command: o.PodCommand, Env: o.PodEnv, TimeScale: podScale})
 	if err != nil {
 		return nil, err
 	}
@@ -172,12 +188,20 @@ func Check(sc *scenarios.Scenario, o Options) error {
 	var probs scenarios.Problems
 	switch o.API {
 	case "", APIMemory:
+		if o.Controller != "" {
+			probs = append(probs, "--controller: only with --api real")
+		}
 	case APIReal:
-		probs = append(probs, fmt.Sprintf("--api: %q: the real control plane's backend for drills is not in this build; use --api memory", o.API))
+		if err := realapi.Check(realapi.Options{Controller: o.Controller}); err != nil {
+			probs = append(probs, err.Error())
+		}
+		if o.TimeScale >= 0 && o.TimeScale <= 1 {
+			probs = append(probs, realapi.Unsupported(sc, cmp.Or(o.TimeScale, 1))...)
+		}
 	default:
 		probs = append(probs, fmt.Sprintf("--api: %q is not one of memory, real", o.API))
 	}
-	if o.TimeScale < 0 || o.TimeScale > 1 {
+	if o.TimeScale < 0 || o.TimeScale > 1 || math.IsNaN(o.TimeScale) {
 		probs = append(probs, fmt.Sprintf("--time-scale: %g is not in (0, 1]: a drill can be shortened, not stretched", o.TimeScale))
 	}
 	if p := sc.Spec.Metrics.Preset; p != scenarios.DefaultPreset {
@@ -227,7 +251,7 @@ type platform struct {
 
 func (p *platform) start(ctx context.Context, seed int64) error {
 	p.clk = newScaledClock(p.o.Clock, p.o.TimeScale)
-	b, err := newBackend(ctx, p.o.API, p.sc, seed, sim.Realtime{
+	b, err := newBackend(ctx, p.o, p.sc, seed, sim.Realtime{
 		Clock:       p.clk,
 		Kubelet:     p.kubelet,
 		OnRoutes:    p.routesChanged,
@@ -237,6 +261,9 @@ func (p *platform) start(ctx context.Context, seed int64) error {
 		return err
 	}
 	p.backend = b
+	if rb, ok := b.(*realBackend); ok {
+		p.clk.zero = rb.Origin() // scenario time zero is the world's start, after the control plane's
+	}
 	p.router, err = router.New("", p.clk.elapsed, b.LatencyBounds())
 	return err
 }
@@ -329,6 +356,9 @@ func (p *platform) close() error {
 	var errs []error
 	if p.router != nil {
 		errs = append(errs, p.router.Close(5*time.Second))
+	}
+	if p.backend != nil {
+		errs = append(errs, p.backend.Close())
 	}
 	errs = append(errs, p.kubelet.Close(10*time.Second))
 	return errors.Join(errs...)

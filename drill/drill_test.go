@@ -121,13 +121,31 @@ func TestFailedExpectationCleansUp(t *testing.T) {
 
 func TestCheckRejectsWhatADrillCannotRun(t *testing.T) {
 	sc := scenario(t, "builtin:fault-istio-5xx")
-	err := drill.Check(sc, drill.Options{API: drill.APIReal, TimeScale: 2})
+	err := drill.Check(sc, drill.Options{API: "k8s", TimeScale: 2})
 	require.Error(t, err)
 	probs := err.(scenarios.Problems)
 	require.Len(t, probs, 3)
 	assert.Contains(t, probs[0], "--api")
 	assert.Contains(t, probs[1], "--time-scale")
 	assert.Contains(t, probs[2], "builtin:fault-istio-5xx: spec.metrics.preset")
+}
+
+// What the real API cannot run is refused before anything starts, as `run --api real` refuses it.
+func TestCheckRealAPI(t *testing.T) {
+	for _, tc := range []struct {
+		ref  string
+		o    drill.Options
+		want string
+	}{
+		{"builtin:drill-seed-bad-canary", drill.Options{Controller: "argo"}, "--controller: only with --api real"},
+		{"builtin:drill-seed-bad-canary", drill.Options{API: drill.APIReal, Controller: "flux"}, `--controller: "flux" is not one of canarydrill, argo`},
+		{"builtin:analysis-job-smoke-test-promotes", drill.Options{API: drill.APIReal}, "the job provider needs a Job controller"},
+		{"builtin:drill-seed-bad-canary", drill.Options{API: drill.APIReal, TimeScale: 0.001}, "below the"},
+	} {
+		err := drill.Check(scenario(t, tc.ref), tc.o)
+		assert.ErrorContains(t, err, tc.want, "%s %+v", tc.ref, tc.o)
+	}
+	assert.NoError(t, drill.Check(scenario(t, "builtin:drill-seed-bad-canary"), drill.Options{API: drill.APIReal, Controller: "argo", TimeScale: 0.25}))
 }
 
 func TestCheckRejectsReplayedMetrics(t *testing.T) {

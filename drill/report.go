@@ -33,7 +33,7 @@ func (p *platform) report(interrupted bool) *reports.Report {
 	} else {
 		r.Notes = append(r.Notes, "no load was sent: no pod of the rollout became ready")
 	}
-	if p.o.TimeScale != 1 {
+	if p.o.TimeScale != 1 && p.o.API != APIReal { // the real backend's report says it
 		r.Notes = append(r.Notes, fmt.Sprintf("time scale %g: every duration ran %g times faster on the wall clock; times are scenario seconds (wall seconds / %g), load rates per wall second", p.o.TimeScale, 1/p.o.TimeScale, p.o.TimeScale))
 	}
 	for _, e := range p.kubelet.Exits() {

@@ -217,8 +217,51 @@ func (e *Env) Controller() string { return e.o.Controller }
 // checked as the virtual-time run checks them. When ctx ends first, the report describes the run
 // so far, with a note, and does not pass.
 func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, seed int64) (*reports.Report, error) {
-	f := e.o.TimeScale
-	scaled, err := scenarios.Scale(sc, f)
+	s, err := e.Open(ctx, sc, seed, Platform{})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	interrupted, err := s.Wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := s.Report(interrupted)
+	reports.Check(r, sc.Spec.Expect) // the unscaled expectations, on scenario seconds
+	if interrupted {
+		r.Notes = append(r.Notes, fmt.Sprintf("interrupted at %.1f s: the run did not finish", r.VirtualSeconds))
+		r.Passed = false
+	}
+	return r, nil
+}
+
+// Platform is a live drill's side of a session: the processes that play the pods and what
+// follows the routing table. Without a Kubelet the kubelet simulator plays the world's kubelet
+// model on the pods.
+type Platform struct {
+	Kubelet  sim.Kubelet
+	OnRoutes func(sim.RouteTable)
+}
+
+// Session is one scenario on the Env, in a namespace of its own, with its fakeprom on loopback and
+// a kubelet simulator writing its pods' status; its World runs it (Wait). Close removes it all.
+type Session struct {
+	*sim.World
+	e         *Env
+	sc        *scenarios.Scenario
+	ns        string
+	promURL   string
+	rewritten []string
+	platform  bool
+	ctx       context.Context // ends when the kubelet simulator fails
+	closers   []func()
+}
+
+// Open prepares a scenario's run: the namespace, fakeprom on loopback, the kubelet simulator and
+// the world, whose manifests (scaled, labelled for the controller's instance, their Prometheus
+// addresses pointing at fakeprom) are applied. Wait runs it. On error nothing is left.
+func (e *Env) Open(ctx context.Context, sc *scenarios.Scenario, seed int64, p Platform) (s *Session, err error) {
+	scaled, err := scenarios.Scale(sc, e.o.TimeScale)
 	if err != nil {
 		return nil, err
 	}
@@ -226,18 +269,24 @@ func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, seed int64) (*rep
 	if err != nil {
 		return nil, err
 	}
-	ns := namespaceFor(sc.Metadata.Name)
-	if err := admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
-		return nil, fmt.Errorf("namespace %s: %w", ns, err)
+	s = &Session{e: e, sc: sc, ns: namespaceFor(sc.Metadata.Name), platform: p.Kubelet != nil}
+	defer func() {
+		if err != nil {
+			s.Close()
+			s = nil
+		}
+	}()
+	if err := admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: s.ns}}); err != nil {
+		return s, fmt.Errorf("namespace %s: %w", s.ns, err)
 	}
-	defer deleteNamespace(admin, ns)
+	s.onClose(func() { deleteNamespace(admin, s.ns) })
 
 	// fakeprom on loopback: Argo dials the address in the template, and so does ours.
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return s, err
 	}
-	promURL := "http://" + lis.Addr().String()
+	s.promURL = "http://" + lis.Addr().String()
 	var handler http.Handler = http.NotFoundHandler()
 	var hmu sync.RWMutex
 	srv := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -247,14 +296,14 @@ func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, seed int64) (*rep
 		h.ServeHTTP(rw, r)
 	}), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(lis) }()
-	defer srv.Close()
-	rewritten := prepare(scaled, promURL, e.instanceID)
+	s.onClose(func() { _ = srv.Close() })
+	s.rewritten = prepare(scaled, s.promURL, e.instanceID)
 
-	// The kubelet simulator plays the world's kubelet model on the real pods.
+	// The kubelet simulator writes what the world's kubelet model (or the processes) decided.
 	var behaviour behaviourProxy
-	kl, err := kubeletsim.New(e.admin, kubeletsim.Options{Namespace: ns, Behaviour: &behaviour, Log: e.o.Log})
+	kl, err := kubeletsim.New(e.admin, kubeletsim.Options{Namespace: s.ns, Behaviour: &behaviour, Log: e.o.Log})
 	if err != nil {
-		return nil, err
+		return s, err
 	}
 	kctx, stopKubelet := context.WithCancel(context.Background())
 	kdone := make(chan error, 1)
@@ -262,40 +311,61 @@ func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, seed int64) (*rep
 	// says: the run would go on until the Rollout's progress deadline and end Degraded, a verdict
 	// about the controller that is really about the harness. The run ends with the error instead.
 	wctx, stopWorld := context.WithCancelCause(ctx)
-	defer stopWorld(nil)
+	s.ctx = wctx
 	go func() {
 		err := kl.Run(kctx)
 		if err != nil {
-			stopWorld(fmt.Errorf("kubelet simulator of namespace %s: %w", ns, err))
+			stopWorld(fmt.Errorf("kubelet simulator of namespace %s: %w", s.ns, err))
 		}
 		kdone <- err
 	}()
-	defer func() {
+	s.onClose(func() {
 		stopKubelet()
 		<-kdone
-	}()
+		stopWorld(nil)
+	})
 
-	wall := clock.RealClock{}
-	w, err := sim.NewRealAPI(wctx, scaled, seed, sim.RealAPI{Clock: wall, Config: e.admin, Namespace: ns, OnPodStates: kl.Resync})
+	s.World, err = sim.NewRealAPI(wctx, scaled, seed, sim.RealAPI{
+		Clock: clock.RealClock{}, Config: e.admin, Namespace: s.ns, OnPodStates: kl.Resync,
+		Kubelet: p.Kubelet, OnRoutes: p.OnRoutes,
+	})
 	if err != nil {
 		if ctx.Err() == nil && wctx.Err() != nil {
 			err = context.Cause(wctx)
 		}
-		return nil, err
+		return s, err
 	}
-	behaviour.set(w.KubeletBehaviour())
+	behaviour.set(s.KubeletBehaviour())
 	hmu.Lock()
-	handler = w.PrometheusHandler()
+	handler = s.PrometheusHandler()
 	hmu.Unlock()
-	runErr := w.RunRealAPI(wctx)
-	if ctx.Err() == nil && wctx.Err() != nil {
-		return nil, fmt.Errorf("%s: %w", sc.Source, context.Cause(wctx))
+	return s, nil
+}
+
+// onClose adds f to what Close does, first added last done.
+func (s *Session) onClose(f func()) { s.closers = append(s.closers, f) }
+
+// Wait runs the world until the rollout settled, its maxDuration, Stop or the end of ctx (then
+// interrupted is true and err nil: Report describes the run so far).
+func (s *Session) Wait(ctx context.Context) (interrupted bool, err error) {
+	runErr := s.RunRealAPI(s.ctx)
+	if ctx.Err() == nil && s.ctx.Err() != nil {
+		return false, fmt.Errorf("%s: %w", s.sc.Source, context.Cause(s.ctx))
 	}
-	interrupted := runErr != nil && ctx.Err() != nil
-	if runErr != nil && !interrupted {
-		return nil, fmt.Errorf("%s: %w", sc.Source, runErr)
+	if runErr != nil && ctx.Err() != nil {
+		return true, nil
 	}
-	r := w.Report()
+	if runErr != nil {
+		return false, fmt.Errorf("%s: %w", s.sc.Source, runErr)
+	}
+	return false, nil
+}
+
+// Report is the session's report in scenario seconds, with the run's notes; the caller checks
+// its expectations (after adding what it measured itself).
+func (s *Session) Report(interrupted bool) *reports.Report {
+	f := s.e.o.TimeScale
+	r := s.World.Report()
 	wallSecs := r.VirtualSeconds
 	var failedToZero *float64
 	if r.DetectedAt != nil && r.TrafficRestoredAt != nil {
@@ -308,19 +378,23 @@ func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, seed int64) (*rep
 			if interrupted {
 				r.Notes = append(r.Notes[:i:i], r.Notes[i+1:]...)
 			} else {
-				r.Notes[i] = fmt.Sprintf("maxDuration %s reached before the rollout settled", sc.Spec.MaxDuration)
+				r.Notes[i] = fmt.Sprintf("maxDuration %s reached before the rollout settled", s.sc.Spec.MaxDuration)
 			}
 			break
 		}
 	}
-	r.API, r.Controller = APIReal, e.o.Controller
+	r.API, r.Controller = APIReal, s.e.o.Controller
 	r.TimeScale = f
 	r.WallSeconds = reports.Secs(round3(wallSecs))
 	r.FailedToTrafficZeroWallSeconds = failedToZero
-	r.Notes = append(r.Notes, fmt.Sprintf("real API: %s's controller on kube-apiserver, kube-controller-manager and etcd; namespace %s; pods played by the kubelet simulator", e.o.Controller, ns))
-	if len(rewritten) > 0 {
-		r.Prometheus = rewritten // the addresses the templates name, as in virtual time
-		r.Notes = append(r.Notes, fmt.Sprintf("Prometheus: %s rewritten to the run's fakeprom at %s before applying", strings.Join(rewritten, ", "), promURL))
+	pods := "pods played by the kubelet simulator"
+	if s.platform {
+		pods = "pods run as demoapp processes, their status written by the kubelet simulator"
+	}
+	r.Notes = append(r.Notes, fmt.Sprintf("real API: %s's controller on kube-apiserver, kube-controller-manager and etcd; namespace %s; %s", s.e.o.Controller, s.ns, pods))
+	if len(s.rewritten) > 0 {
+		r.Prometheus = s.rewritten // the addresses the templates name, as in virtual time
+		r.Notes = append(r.Notes, fmt.Sprintf("Prometheus: %s rewritten to the run's fakeprom at %s before applying", strings.Join(s.rewritten, ", "), s.promURL))
 	}
 	if f != 1 {
 		r.Notes = append(r.Notes, fmt.Sprintf("time scale %g: every duration ran %g times faster on the wall clock (scenarios.Scale); times are scenario seconds (wall seconds / %g)", f, 1/f, f))
@@ -328,12 +402,19 @@ func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, seed int64) (*rep
 	if failedToZero != nil {
 		r.Notes = append(r.Notes, fmt.Sprintf("AnalysisRun Failed to canary traffic 0: %.3f s wall, as the run's watches saw them", *failedToZero))
 	}
-	reports.Check(r, sc.Spec.Expect) // the unscaled expectations, on scenario seconds
-	if interrupted {
-		r.Notes = append(r.Notes, fmt.Sprintf("interrupted at %.1f s: the run did not finish", r.VirtualSeconds))
-		r.Passed = false
+	return r
+}
+
+// TimeScale is wall time per scenario time.
+func (s *Session) TimeScale() float64 { return s.e.o.TimeScale }
+
+// Close stops the session's kubelet simulator and fakeprom and deletes its namespace; safe to
+// call twice.
+func (s *Session) Close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
 	}
-	return r, nil
+	s.closers = nil
 }
 
 // prepare labels the manifests for the controller's instance ID and points every Prometheus

@@ -46,6 +46,12 @@ type RealAPI struct {
 	// OnPodStates is called on the loop after the kubelet model changed pods' states: the kubelet
 	// simulator should ask Behaviour again (kubeletsim.Kubelet.Resync).
 	OnPodStates func()
+	// Kubelet, when set, runs each pod the real API has as a process (a live drill against the
+	// real API): readiness, exits and restarts come from the processes, the apps are scraped over
+	// HTTP, and OnRoutes gets the focus Rollout's routing table, as in a loopback drill.
+	Kubelet       Kubelet
+	OnRoutes      func(RouteTable)
+	ScrapeOptions []fakeprom.ScrapeOption
 }
 
 // realAPI is the state of a run against a real API.
@@ -79,7 +85,8 @@ func NewRealAPI(ctx context.Context, sc *scenarios.Scenario, seed int64, cfg Rea
 		states:  &podStates{m: map[types.NamespacedName]kubeletsim.PodState{}},
 	}
 	rt := &realtime{
-		Realtime: Realtime{Clock: cfg.Clock},
+		Realtime: Realtime{Clock: cfg.Clock, Kubelet: cfg.Kubelet, OnRoutes: cfg.OnRoutes, ScrapeOptions: cfg.ScrapeOptions},
+		kubelet:  cfg.Kubelet,
 		posted:   make(chan func(), 4096),
 		done:     make(chan struct{}),
 		addrs:    map[types.NamespacedName]string{},
@@ -93,7 +100,12 @@ func NewRealAPI(ctx context.Context, sc *scenarios.Scenario, seed int64, cfg Rea
 			_ = api.w.store.Put(o)
 		}
 	}}
-	return newWorld(ctx, sc, seed, rt)
+	w, err := newWorld(ctx, sc, seed, rt)
+	if err != nil || cfg.Kubelet == nil {
+		return w, err
+	}
+	rt.scraper = newAppScraper(w, cfg.ScrapeOptions)
+	return w, nil
 }
 
 // attach makes w the world the real API's writes are mirrored into, and returns its client.
@@ -102,7 +114,8 @@ func (api *realAPI) attach(w *World) client.Client {
 	return api.client
 }
 
-// processes says whether pods are real processes (a live drill); otherwise the kubelet model runs.
+// processes says whether pods are real processes (a live drill, in memory or against a real
+// API); otherwise the kubelet model runs.
 func (w *World) processes() bool { return w.rt != nil && w.rt.kubelet != nil }
 
 // onRealAPI says whether the world mirrors a real API server.
@@ -301,3 +314,7 @@ func (c *writeThroughStatus) Patch(ctx context.Context, obj client.Object, patch
 	c.put(obj)
 	return nil
 }
+
+// Origin is the wall time of scenario time zero of a run against a real API: what a drill's
+// router and load count their windows from.
+func (w *World) Origin() time.Time { return w.clock.origin }

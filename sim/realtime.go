@@ -115,7 +115,7 @@ type realtime struct {
 	pushed       map[types.NamespacedName]pushedFaults
 	targetsDirty bool
 	routes       *RouteTable
-	// api is set against a real API server (realapi.go): no kubelet, scraper or router then.
+	// api is set against a real API server (realapi.go); a drill there has a kubelet too.
 	api *realAPI
 }
 
@@ -145,10 +145,15 @@ func NewRealtime(ctx context.Context, sc *scenarios.Scenario, seed int64, cfg Re
 	if err != nil {
 		return nil, err
 	}
-	interval := sc.Spec.Metrics.ScrapeInterval.Duration
-	opts := append([]fakeprom.ScrapeOption{fakeprom.WithScrapeInterval(interval), fakeprom.WithScrapeTimeout(interval)}, cfg.ScrapeOptions...)
-	rt.scraper = fakeprom.NewScraper(w.prom, cfg.Clock, opts...)
+	rt.scraper = newAppScraper(w, cfg.ScrapeOptions)
 	return w, nil
+}
+
+// newAppScraper scrapes the apps' /metrics into the world's fakeprom at the scenario's interval.
+func newAppScraper(w *World, extra []fakeprom.ScrapeOption) *fakeprom.Scraper {
+	interval := w.sc.Spec.Metrics.ScrapeInterval.Duration
+	opts := append([]fakeprom.ScrapeOption{fakeprom.WithScrapeInterval(interval), fakeprom.WithScrapeTimeout(interval)}, extra...)
+	return fakeprom.NewScraper(w.prom, w.rt.Clock, opts...)
 }
 
 // RunRealtime runs the loop on the real clock until the rollout settled (unless KeepRunning),
@@ -248,6 +253,8 @@ func (w *World) afterBatch() {
 	w.obs.endOfInstant()
 	if w.onRealAPI() {
 		w.raAfterBatch()
+	}
+	if !w.processes() {
 		return
 	}
 	w.rtPublishRoutes()

@@ -10,7 +10,10 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/canarydrill/canarydrill/demoapp"
 	"github.com/canarydrill/canarydrill/drill"
@@ -25,12 +28,13 @@ const podCommand = "__pod"
 
 func newDrillCmd() *cobra.Command {
 	var (
-		seed      int64
-		out       string
-		format    string
-		api       string
-		timeScale float64
-		cluster   string
+		seed       int64
+		out        string
+		format     string
+		api        string
+		timeScale  float64
+		cluster    string
+		controller string
 	)
 	cmd := &cobra.Command{
 		Use:   "drill SCENARIO",
@@ -41,10 +45,15 @@ load between stable and canary as the controller's objects say, fakeprom scrapin
 Writes OUT/<scenario-name>/report.json (times in seconds of the scenario; with --time-scale
 they are wall seconds divided by the scale) with vegeta's figures under "load" and "windows".
 
+With --api real the controller under test (ours, or Argo Rollouts' with --controller argo)
+reconciles on a kube-apiserver, kube-controller-manager and etcd started on loopback (make
+e2e-controlplane), and the pods kube-controller-manager makes are the demoapp processes.
+
 Exit codes: 0 every expectation held, 1 an expectation failed or the drill was interrupted,
 2 invalid input (nothing run).`,
 		Example: `  canarydrill drill builtin:drill-seed-bad-canary
-  canarydrill drill builtin:drill-seed-good-canary --time-scale 0.25 --format html`,
+  canarydrill drill builtin:drill-seed-good-canary --time-scale 0.25 --format html
+  canarydrill drill builtin:drill-seed-bad-canary --api real --controller argo --time-scale 0.5`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			stderr := cmd.ErrOrStderr()
@@ -63,20 +72,25 @@ Exit codes: 0 every expectation held, 1 an expectation failed or the drill was i
 					fmt.Fprintln(stderr, err)
 					return exitError{runner.ExitFailed}
 				}
-				fmt.Fprintf(stderr, "drill --cluster %s: running a drill on kind needs the real-API drill backend, which is not in this build\n", cluster)
+				fmt.Fprintf(stderr, "drill --cluster %s: a drill on kind (pods as the cluster's containers, load through a port-forward) is not in this build; --api real runs it on a real control plane on loopback\n", cluster)
 				return exitError{runner.ExitFailed}
 			}
 			self, err := os.Executable()
 			if err != nil {
 				return err
 			}
-			o := drill.Options{TimeScale: timeScale, API: api, PodCommand: []string{self, "drill", podCommand}}
+			o := drill.Options{TimeScale: timeScale, API: api, Controller: controller, PodCommand: []string{self, "drill", podCommand}}
 			if cmd.Flags().Changed("seed") {
 				o.Seed = &seed
 			}
 			if err := drill.Check(scs[0], o); err != nil {
 				fmt.Fprintln(stderr, err)
 				return exitError{runner.ExitBadInput}
+			}
+			if api == drill.APIReal {
+				// The controller's and client-go's logs would bury the progress line and the summary.
+				ctrl.SetLogger(logr.Discard())
+				klog.SetLogger(logr.Discard())
 			}
 			if isTerminal(stderr) {
 				o.OnProgress = func(p drill.Progress) { fmt.Fprint(stderr, "\r\033[K"+progressLine(p)) }
@@ -107,7 +121,8 @@ Exit codes: 0 every expectation held, 1 an expectation failed or the drill was i
 	cmd.Flags().Int64Var(&seed, "seed", 0, "seed (default: the scenario's spec.seed)")
 	cmd.Flags().StringVar(&out, "out", "out", "folder for the reports")
 	cmd.Flags().StringVar(&format, "format", reports.FormatText, "summary format: "+strings.Join(reports.Formats, "|"))
-	cmd.Flags().StringVar(&api, "api", drill.APIMemory, "Kubernetes API: memory (the in-memory API on the wall clock) or real")
+	cmd.Flags().StringVar(&api, "api", drill.APIMemory, "Kubernetes API: memory (the in-memory API on the wall clock) or real (a control plane on loopback, make e2e-controlplane)")
+	cmd.Flags().StringVar(&controller, "controller", "", "with --api real: the controller under test, canarydrill (default) or argo (Argo Rollouts v1.9.1, make e2e-argo)")
 	cmd.Flags().Float64Var(&timeScale, "time-scale", 1, "wall time per scenario time: 0.25 runs the drill four times faster")
 	cmd.Flags().StringVar(&cluster, "cluster", "", "run on the kind cluster NAME instead of loopback (needs Docker)")
 	cmd.AddCommand(newPodCmd())

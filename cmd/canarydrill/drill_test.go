@@ -48,7 +48,8 @@ func TestDrillBadInputExitsTwo(t *testing.T) {
 	}{
 		{[]string{"builtin:fault-istio-5xx"}, "builtin:fault-istio-5xx: spec.metrics.preset: Unsupported value: \"istio\""},
 		{[]string{"builtin:drill-seed-bad-canary", "--time-scale", "3"}, "--time-scale: 3 is not in (0, 1]"},
-		{[]string{"builtin:drill-seed-bad-canary", "--api", "real"}, "--api: \"real\""},
+		{[]string{"builtin:drill-seed-bad-canary", "--api", "k8s"}, "--api: \"k8s\""},
+		{[]string{"builtin:drill-seed-bad-canary", "--controller", "argo"}, "--controller: only with --api real"},
 		{[]string{"builtin:no-such-scenario"}, "no-such-scenario"},
 		{[]string{"builtin:drill-seed-bad-canary", "--format", "pdf"}, "--format: \"pdf\""},
 	} {
