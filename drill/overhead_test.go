@@ -3,6 +3,7 @@ package drill_test
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/canarydrill/canarydrill/drill"
 	"github.com/canarydrill/canarydrill/drill/drilltest"
 	"github.com/canarydrill/canarydrill/drill/kubelet"
 	"github.com/canarydrill/canarydrill/drill/load"
@@ -35,7 +37,8 @@ func TestRouterOverhead(t *testing.T) {
 	if os.Getenv(envOverhead) != "1" {
 		t.Skipf("set %s=1 to measure the router's overhead (about a minute)", envOverhead)
 	}
-	before := readLoadavg()
+	defer drill.TuneGC()() // as `canarydrill drill` runs the router and vegeta
+	before, stealBefore := readLoadavg(), readSteal()
 	kl, err := kubelet.New(kubelet.Options{Command: drilltest.PodCommand(), Env: drilltest.PodEnv()})
 	require.NoError(t, err)
 	defer kl.Close(10 * time.Second)
@@ -87,7 +90,7 @@ func TestRouterOverhead(t *testing.T) {
 		diffs = append(diffs, (r.Latencies.P99-d.Latencies.P99)*1000)
 		out += row(fmt.Sprint(i+1), "demoapp", d) + "\n" + row(fmt.Sprint(i+1), "router → demoapp", r) + "\n"
 	}
-	t.Logf("load average before and after: %s / %s", loadavg(before), loadavg(readLoadavg()))
+	t.Logf("load average before and after: %s / %s; CPU time stolen by the host meanwhile: %.1f s", loadavg(before), loadavg(readLoadavg()), readSteal()-stealBefore)
 	t.Logf("\n%s", out)
 	diff := median(diffs)
 	t.Logf("p99 through the router minus p99 straight at demoapp, per pair: %.3f ms; median %.3f ms", diffs, diff)
@@ -102,6 +105,20 @@ const pairs = 5
 func readLoadavg() string {
 	b, _ := os.ReadFile("/proc/loadavg")
 	return string(b)
+}
+
+// readSteal is the CPU time, in seconds, the hypervisor has given other guests while this one
+// was ready to run (/proc/stat's steal column): on a shared host it is what a tail measurement
+// cannot control.
+func readSteal() float64 {
+	b, _ := os.ReadFile("/proc/stat")
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	ticks, _ := strconv.ParseFloat(f[8], 64)
+	return ticks / 100 // USER_HZ
 }
 
 func loadavg(s string) string {

@@ -95,6 +95,7 @@ Exit codes: 0 every expectation held, 1 an expectation failed or the drill was i
 			if isTerminal(stderr) {
 				o.OnProgress = func(p drill.Progress) { fmt.Fprint(stderr, "\r\033[K"+progressLine(p)) }
 			}
+			defer drill.TuneGC()() // the router and vegeta time requests in this process
 			res, err := drill.Run(cmd.Context(), scs[0], o)
 			if o.OnProgress != nil {
 				fmt.Fprint(stderr, "\r\033[K")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/canarydrill/canarydrill/drill"
 	"github.com/canarydrill/canarydrill/lab"
 	"github.com/canarydrill/canarydrill/runner"
 )
@@ -59,6 +60,7 @@ Exit codes: 0 the exercise was completed, 1 it was not, 2 invalid input.`,
 			if err != nil {
 				return err
 			}
+			defer drill.TuneGC()()
 			res, err := lab.Run(cmd.Context(), n, cmd.InOrStdin(), cmd.OutOrStdout(), lab.Options{
 				TimeScale: timeScale, PodCommand: []string{self, "drill", podCommand},
 			})

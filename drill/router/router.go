@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,16 +18,14 @@ import (
 
 // Router listens on one loopback port and proxies every request to a pod of the current table.
 type Router struct {
-	tbl   atomic.Pointer[table]
-	proxy *httputil.ReverseProxy
-	since func() time.Duration
-	stats *Stats
-	ln    net.Listener
-	srv   *http.Server
-	done  chan struct{}
+	tbl       atomic.Pointer[table]
+	transport *http.Transport
+	since     func() time.Duration
+	stats     *Stats
+	ln        net.Listener
+	srv       *http.Server
+	done      chan struct{}
 }
-
-type ctxKey struct{}
 
 // discard swallows the proxy's and server's own logs: a library does not print, and the
 // router counts what failed instead.
@@ -45,23 +44,12 @@ func New(addr string, since func() time.Duration, bounds []float64) (*Router, er
 	}
 	r := &Router{since: since, stats: newStats(bounds), ln: ln, done: make(chan struct{})}
 	r.tbl.Store(&table{})
-	r.proxy = &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(pr.In.Context().Value(ctxKey{}).(*backend).url)
-			pr.Out.Host = pr.In.Host
-		},
-		Transport: &http.Transport{
-			DialContext:         (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
-			MaxIdleConns:        1024,
-			MaxIdleConnsPerHost: 256,
-			IdleConnTimeout:     30 * time.Second,
-			DisableCompression:  true,
-		},
-		ErrorLog:   discard,
-		BufferPool: bufferPool{},
-		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) {
-			http.Error(w, "upstream pod unavailable", http.StatusBadGateway)
-		},
+	r.transport = &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
+		MaxIdleConns:        1024,
+		MaxIdleConnsPerHost: 256,
+		IdleConnTimeout:     30 * time.Second,
+		DisableCompression:  true,
 	}
 	r.srv = &http.Server{Handler: r, ReadHeaderTimeout: 5 * time.Second, ErrorLog: discard}
 	go func() {
@@ -75,7 +63,24 @@ func New(addr string, since func() time.Duration, bounds []float64) (*Router, er
 func (r *Router) Addr() string { return r.ln.Addr().String() }
 
 // Publish makes t the table for the requests that arrive from now on.
-func (r *Router) Publish(t sim.RouteTable) { r.tbl.Store(compile(t)) }
+func (r *Router) Publish(t sim.RouteTable) { r.tbl.Store(compile(t, r.proxyTo)) }
+
+// proxyTo is a reverse proxy to one pod. Each destination of a table has its own, all sharing the
+// kept-alive connections of one Transport: the request needs no copy to carry where it goes.
+func (r *Router) proxyTo(u *url.URL) *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(u)
+			pr.Out.Host = pr.In.Host
+		},
+		Transport:  r.transport,
+		ErrorLog:   discard,
+		BufferPool: bufferPool{},
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) {
+			http.Error(w, "upstream pod unavailable", http.StatusBadGateway)
+		},
+	}
+}
 
 // Stats are the counts of what the router served.
 func (r *Router) Stats() *Stats { return r.stats }
@@ -90,13 +95,13 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		cls = &t.tagged
 	}
 	b, ok := cls.pick()
-	if !ok || b.url == nil {
+	if !ok || b.proxy == nil {
 		http.Error(w, "no ready pod", http.StatusServiceUnavailable)
 		r.stats.record(at, false, true, time.Since(start))
 		return
 	}
 	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
-	r.proxy.ServeHTTP(sw, req.WithContext(context.WithValue(req.Context(), ctxKey{}, &b)))
+	b.proxy.ServeHTTP(sw, req)
 	r.stats.record(at, b.canary, sw.code >= 400, time.Since(start))
 }
 
@@ -109,7 +114,7 @@ func (r *Router) Close(timeout time.Duration) error {
 		err = r.srv.Close()
 	}
 	<-r.done
-	r.proxy.Transport.(*http.Transport).CloseIdleConnections()
+	r.transport.CloseIdleConnections()
 	return err
 }
 

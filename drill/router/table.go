@@ -2,6 +2,7 @@ package router
 
 import (
 	"math/rand/v2"
+	"net/http/httputil"
 	"net/url"
 	"sort"
 
@@ -21,18 +22,19 @@ type class struct {
 	total  float64
 }
 
-// backend is one destination; url is nil for a share sent where no pod is ready.
+// backend is one destination; proxy is nil for a share sent where no pod is ready.
 type backend struct {
 	pod    string
-	url    *url.URL
+	proxy  *httputil.ReverseProxy
 	canary bool
 }
 
-func compile(t sim.RouteTable) *table {
-	return &table{untagged: compileClass(t.Untagged), tagged: compileClass(t.Tagged), header: t.Header, value: t.Value}
+// compile makes t a table, with a proxy from proxyTo for each pod.
+func compile(t sim.RouteTable, proxyTo func(*url.URL) *httputil.ReverseProxy) *table {
+	return &table{untagged: compileClass(t.Untagged, proxyTo), tagged: compileClass(t.Tagged, proxyTo), header: t.Header, value: t.Value}
 }
 
-func compileClass(routes []sim.Route) class {
+func compileClass(routes []sim.Route, proxyTo func(*url.URL) *httputil.ReverseProxy) class {
 	var c class
 	for _, r := range routes {
 		if r.Weight <= 0 {
@@ -40,7 +42,7 @@ func compileClass(routes []sim.Route) class {
 		}
 		b := backend{pod: r.Pod, canary: r.Canary}
 		if r.Addr != "" {
-			b.url = &url.URL{Scheme: "http", Host: r.Addr}
+			b.proxy = proxyTo(&url.URL{Scheme: "http", Host: r.Addr})
 		}
 		c.total += r.Weight
 		c.routes = append(c.routes, b)
