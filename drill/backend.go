@@ -80,7 +80,7 @@ func startReal(ctx context.Context, o Options, sc *scenarios.Scenario, seed int6
 	if err != nil {
 		return nil, err
 	}
-	s, err := env.Open(ctx, sc, seed, realapi.Platform{Kubelet: rt.Kubelet, OnRoutes: rt.OnRoutes})
+	s, err := env.Open(ctx, sc, seed, realapi.Platform{Kubelet: rt.Kubelet, OnRoutes: rt.OnRoutes, KeepRunning: rt.KeepRunning})
 	if err != nil {
 		return nil, errors.Join(err, env.Stop())
 	}

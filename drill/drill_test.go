@@ -10,6 +10,7 @@ import (
 
 	"github.com/canarydrill/canarydrill/drill"
 	"github.com/canarydrill/canarydrill/drill/drilltest"
+	"github.com/canarydrill/canarydrill/reports"
 	"github.com/canarydrill/canarydrill/scenarios"
 )
 
@@ -51,15 +52,7 @@ func TestSeedBadCanaryRollsBack(t *testing.T) {
 	assert.Less(t, r.Load.Success, 0.99)
 	assert.Greater(t, r.Load.Latencies.P50, 0.005)
 	assert.GreaterOrEqual(t, r.Load.Latencies.Max, r.Load.Latencies.P99)
-	require.NotEmpty(t, r.Windows)
-	var failedOnCanary int64
-	for _, w := range r.Windows {
-		failedOnCanary += w.FailedOnCanary
-		if w.At < *r.FaultStartedAt {
-			assert.Zero(t, w.FailedOnCanary, "no canary before the release: window %v", w.At)
-		}
-	}
-	assert.Equal(t, r.Load.FailedOnCanary, failedOnCanary, "the windows add up")
+	requireWindowsAddUp(t, r)
 	assert.Equal(t, r.Requests.FailedOnCanary, r.Load.FailedOnCanary)
 	require.NotNil(t, r.Signals)
 	drilltest.RequireCleanedUp(t, res.Addrs)
@@ -79,6 +72,21 @@ func TestSeedGoodCanaryPromotes(t *testing.T) {
 	require.NotNil(t, r.Load)
 	assert.Greater(t, r.Load.Success, 0.99)
 	drilltest.RequireCleanedUp(t, res.Addrs)
+}
+
+// requireWindowsAddUp checks vegeta's windows against its totals: users' requests failed on the
+// canary only after the release, and the windows' count is the whole drill's.
+func requireWindowsAddUp(t *testing.T, r *reports.Report) {
+	t.Helper()
+	require.NotEmpty(t, r.Windows)
+	var failedOnCanary int64
+	for _, w := range r.Windows {
+		failedOnCanary += w.FailedOnCanary
+		if w.At < *r.FaultStartedAt {
+			assert.Zero(t, w.FailedOnCanary, "no canary before the release: window %v", w.At)
+		}
+	}
+	assert.Equal(t, r.Load.FailedOnCanary, failedOnCanary, "the windows add up")
 }
 
 func deref(f *float64) any {

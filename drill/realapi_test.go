@@ -66,14 +66,7 @@ func TestRealAPIDrillRollsBack(t *testing.T) {
 	require.NotNil(t, r.Load)
 	assert.Greater(t, r.Load.StatusCodes["500"], 100, "the canary's errors reached users")
 	assert.Greater(t, r.Load.FailedOnCanary, int64(100))
-	var failedOnCanary int64
-	for _, w := range r.Windows {
-		failedOnCanary += w.FailedOnCanary
-		if w.At < *r.FaultStartedAt {
-			assert.Zero(t, w.FailedOnCanary, "no canary before the release: window %v", w.At)
-		}
-	}
-	assert.Equal(t, r.Load.FailedOnCanary, failedOnCanary, "the windows add up")
+	requireWindowsAddUp(t, r)
 	drilltest.RequireCleanedUp(t, res.Addrs)
 }
 

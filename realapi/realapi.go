@@ -236,11 +236,13 @@ func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, seed int64) (*rep
 }
 
 // Platform is a live drill's side of a session: the processes that play the pods and what
-// follows the routing table. Without a Kubelet the kubelet simulator plays the world's kubelet
-// model on the pods.
+// follows the routing table; KeepRunning keeps it going after the rollout settled (a lab waits
+// for its trainee). Without a Kubelet the kubelet simulator plays the world's kubelet model on
+// the pods.
 type Platform struct {
-	Kubelet  sim.Kubelet
-	OnRoutes func(sim.RouteTable)
+	Kubelet     sim.Kubelet
+	OnRoutes    func(sim.RouteTable)
+	KeepRunning bool
 }
 
 // Session is one scenario on the Env, in a namespace of its own, with its fakeprom on loopback and
@@ -327,7 +329,7 @@ func (e *Env) Open(ctx context.Context, sc *scenarios.Scenario, seed int64, p Pl
 
 	s.World, err = sim.NewRealAPI(wctx, scaled, seed, sim.RealAPI{
 		Clock: clock.RealClock{}, Config: e.admin, Namespace: s.ns, OnPodStates: kl.Resync,
-		Kubelet: p.Kubelet, OnRoutes: p.OnRoutes,
+		Kubelet: p.Kubelet, OnRoutes: p.OnRoutes, KeepRunning: p.KeepRunning,
 	})
 	if err != nil {
 		if ctx.Err() == nil && wctx.Err() != nil {

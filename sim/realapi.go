@@ -52,6 +52,8 @@ type RealAPI struct {
 	Kubelet       Kubelet
 	OnRoutes      func(RouteTable)
 	ScrapeOptions []fakeprom.ScrapeOption
+	// KeepRunning keeps the loop going after the rollout settled (Realtime.KeepRunning).
+	KeepRunning bool
 }
 
 // realAPI is the state of a run against a real API.
@@ -85,7 +87,7 @@ func NewRealAPI(ctx context.Context, sc *scenarios.Scenario, seed int64, cfg Rea
 		states:  &podStates{m: map[types.NamespacedName]kubeletsim.PodState{}},
 	}
 	rt := &realtime{
-		Realtime: Realtime{Clock: cfg.Clock, Kubelet: cfg.Kubelet, OnRoutes: cfg.OnRoutes, ScrapeOptions: cfg.ScrapeOptions},
+		Realtime: Realtime{Clock: cfg.Clock, Kubelet: cfg.Kubelet, OnRoutes: cfg.OnRoutes, ScrapeOptions: cfg.ScrapeOptions, KeepRunning: cfg.KeepRunning},
 		kubelet:  cfg.Kubelet,
 		posted:   make(chan func(), 4096),
 		done:     make(chan struct{}),
