@@ -10,7 +10,9 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/canarydrill/canarydrill/drill"
 	"github.com/canarydrill/canarydrill/drill/drilltest"
@@ -105,5 +107,51 @@ func TestRealAPIDrillInterruptedCleansUp(t *testing.T) {
 	assert.True(t, canary, "the canary took requests before the interrupt")
 	assert.True(t, res.Interrupted)
 	assert.False(t, res.Report.Passed)
+	drilltest.RequireCleanedUp(t, res.Addrs)
+}
+
+// A pod's process killed by the oom fault is, on the real API, the pod's container terminated
+// OOMKilled with exit code 137, as the kubelet simulator writes it from the process's exit; the
+// analysis that reads the kubelet's series rolls the canary back.
+func TestRealAPIDrillOOMKilledPod(t *testing.T) {
+	requireBuilt(t, false)
+	sc := scenario(t, "builtin:fault-oom")
+	sc.Spec.Timeline[0].At.Duration = 20 * time.Second // the update
+	sc.Spec.Timeline[1].At.Duration = 60 * time.Second // the canary's OOM kill
+	s, err := drill.Start(context.Background(), sc, realOptions(0.25, ""))
+	require.NoError(t, err)
+	var seen *corev1.ContainerStatus
+	for seen == nil {
+		time.Sleep(100 * time.Millisecond)
+		ok := s.Do(func(ctx context.Context, c client.Client) {
+			var pods corev1.PodList
+			if err := c.List(ctx, &pods); err != nil {
+				return
+			}
+			for _, p := range pods.Items {
+				for _, cs := range p.Status.ContainerStatuses {
+					if term := cs.LastTerminationState.Terminated; term != nil && term.Reason == "OOMKilled" {
+						seen = cs.DeepCopy()
+					}
+				}
+			}
+		})
+		if !ok {
+			break
+		}
+	}
+	res, err := s.Wait()
+	require.NoError(t, err)
+	r := res.Report
+	t.Logf("outcome %s, detection %v s, notes %v", r.Outcome, deref(r.DetectionSeconds), r.Notes)
+	require.NotNil(t, seen, "no pod on the real API had a container terminated OOMKilled")
+	assert.Equal(t, int32(137), seen.LastTerminationState.Terminated.ExitCode)
+	// In the kubelet's back-off (10 s, which does not scale) the container waits: the canary is
+	// aborted before the restart, as in virtual time.
+	if seen.RestartCount == 0 {
+		require.NotNil(t, seen.State.Waiting, "terminated and not restarted yet: waiting")
+		assert.Equal(t, "CrashLoopBackOff", seen.State.Waiting.Reason)
+	}
+	assert.Equal(t, scenarios.OutcomeRolledBack, r.Outcome)
 	drilltest.RequireCleanedUp(t, res.Addrs)
 }
