@@ -6,11 +6,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -25,6 +25,7 @@ import (
 
 	"github.com/canarydrill/canarydrill/api/scheme"
 	"github.com/canarydrill/canarydrill/api/v1alpha1"
+	"github.com/canarydrill/canarydrill/config"
 	"github.com/canarydrill/canarydrill/driver"
 	"github.com/canarydrill/canarydrill/internal/argoref"
 	"github.com/canarydrill/canarydrill/internal/controlplane"
@@ -53,8 +54,8 @@ type Options struct {
 	Controller string
 	// TimeScale multiplies every duration of each scenario (scenarios.Scale); 0 means 1.
 	TimeScale float64
-	// ConfigDir is the repository's config/ (CRDs and RBAC); empty means the nearest config/
-	// folder with crd/bases from the working directory up.
+	// ConfigDir is a config/ folder (CRDs and RBAC) to install instead of the binary's own
+	// (config.FS, the CRDs this build was generated with).
 	ConfigDir string
 	// BinDir holds kube-apiserver and kube-controller-manager; empty means controlplane's default.
 	BinDir string
@@ -114,10 +115,6 @@ func Start(ctx context.Context, o Options) (e *Env, err error) {
 		if argo, err = argoref.Find(""); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrNotBuilt, err)
 		}
-	} else if o.ConfigDir == "" {
-		if o.ConfigDir, err = findConfigDir(); err != nil {
-			return nil, err
-		}
 	}
 	dir, err := os.MkdirTemp("", "canarydrill-run-")
 	if err != nil {
@@ -149,7 +146,11 @@ func Start(ctx context.Context, o Options) (e *Env, err error) {
 		}
 		e.stopCtl = c.Stop
 	default:
-		cfg, err := e.cp.Install(ctx, o.ConfigDir)
+		var manifests fs.FS = config.FS
+		if o.ConfigDir != "" {
+			manifests = os.DirFS(o.ConfigDir)
+		}
+		cfg, err := e.cp.InstallFS(ctx, manifests)
 		if err != nil {
 			return e, err
 		}
@@ -551,23 +552,4 @@ func (p *behaviourProxy) State(pod *corev1.Pod, started, now time.Time) kubelets
 		return kubeletsim.PodState{}
 	}
 	return b.State(pod, started, now)
-}
-
-// findConfigDir looks for config/crd/bases from the working directory up.
-func findConfigDir() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		c := filepath.Join(dir, "config")
-		if fi, err := os.Stat(filepath.Join(c, "crd", "bases")); err == nil && fi.IsDir() {
-			return c, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("config/crd/bases not found from the working directory up: run from the canarydrill repository, or name its config/ folder")
-		}
-		dir = parent
-	}
 }

@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 	"strings"
 	"time"
 
@@ -52,12 +53,20 @@ func ApplyYAML(ctx context.Context, c client.Client, ns string, data []byte) err
 
 // ApplyDir applies every *.yaml file of dir with ApplyYAML.
 func ApplyDir(ctx context.Context, c client.Client, dir string) error {
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err := ApplyFS(ctx, c, os.DirFS(dir), "."); err != nil {
+		return fmt.Errorf("%s: %w", dir, err)
+	}
+	return nil
+}
+
+// ApplyFS applies every *.yaml file of fsys's folder dir with ApplyYAML, in name order.
+func ApplyFS(ctx context.Context, c client.Client, fsys fs.FS, dir string) error {
+	files, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
 	if err != nil {
 		return err
 	}
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		b, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return err
 		}
@@ -68,27 +77,32 @@ func ApplyDir(ctx context.Context, c client.Client, dir string) error {
 	return nil
 }
 
-// Install applies the repository's config/ to the control plane, as `kubectl apply -k
-// config/default` would less the Deployment: the CRDs (waiting until they are served), the
-// controller's namespace, ServiceAccount, ClusterRole and binding. It returns a client
-// configuration that authenticates as that ServiceAccount, so that a controller run with it
-// has config/rbac's permissions and no more.
+// Install applies the repository's config/ folder configDir to the control plane; see InstallFS.
 func (c *ControlPlane) Install(ctx context.Context, configDir string) (*rest.Config, error) {
+	return c.InstallFS(ctx, os.DirFS(configDir))
+}
+
+// InstallFS applies a config/ folder (the repository's, or the binary's own config.FS) to the
+// control plane, as `kubectl apply -k config/default` would less the Deployment: the CRDs
+// (waiting until they are served), the controller's namespace, ServiceAccount, ClusterRole and
+// binding. It returns a client configuration that authenticates as that ServiceAccount, so that
+// a controller run with it has config/rbac's permissions and no more.
+func (c *ControlPlane) InstallFS(ctx context.Context, config fs.FS) (*rest.Config, error) {
 	admin, err := client.New(c.Config, client.Options{})
 	if err != nil {
 		return nil, err
 	}
-	if err := ApplyDir(ctx, admin, filepath.Join(configDir, "crd", "bases")); err != nil {
+	if err := ApplyFS(ctx, admin, config, "crd/bases"); err != nil {
 		return nil, fmt.Errorf("CRDs: %w", err)
 	}
 	if err := WaitServed(ctx, admin, schema.GroupVersion{Group: "argoproj.io", Version: "v1alpha1"},
 		"Rollout", "AnalysisRun", "AnalysisTemplate", "ClusterAnalysisTemplate", "Experiment"); err != nil {
 		return nil, err
 	}
-	if err := ApplyDir(ctx, admin, filepath.Join(configDir, "default")); err != nil { // the namespace
+	if err := ApplyFS(ctx, admin, config, "default"); err != nil { // the namespace
 		return nil, err
 	}
-	if err := ApplyDir(ctx, admin, filepath.Join(configDir, "rbac")); err != nil {
+	if err := ApplyFS(ctx, admin, config, "rbac"); err != nil {
 		return nil, fmt.Errorf("RBAC: %w", err)
 	}
 	return c.ServiceAccountConfig(ctx, ControllerNamespace, ControllerServiceAccount)
