@@ -22,7 +22,7 @@ install:
 	./hack/install.sh
 
 ## test: every check and every test; CI runs exactly this.
-test: install check e2e-controlplane e2e-argo unit fuzz
+test: install check e2e-controlplane e2e-argo unit e2e-drill fuzz
 
 check: fmt-check vet staticcheck generate-check
 
@@ -36,9 +36,17 @@ staticcheck:
 	$(GO) tool $(TOOLS) staticcheck $(PKGS)
 
 # The differential tests against Debian's Prometheus and the real-API tests against the control
-# plane built by e2e-controlplane must run, not skip, in `make test`.
+# plane built by e2e-controlplane must run, not skip, in `make test`. The live drills on the
+# real control plane run after (e2e-drill): they load both cores, and the conformance tests'
+# wall-clock timings run beside whatever package runs with them.
+REALDRILLS := ^TestRealAPIDrill
 unit:
-	CANARYDRILL_REQUIRE_PROMETHEUS=1 CANARYDRILL_E2E=1 $(GO) test -count=1 -timeout 45m $(PKGS)
+	CANARYDRILL_REQUIRE_PROMETHEUS=1 CANARYDRILL_E2E=1 $(GO) test -count=1 -timeout 45m -skip '$(REALDRILLS)' $(PKGS)
+
+## e2e-drill: live drills on the real control plane, with our controller and Argo's.
+.PHONY: e2e-drill
+e2e-drill:
+	CANARYDRILL_E2E=1 $(GO) test -count=1 -timeout 15m -run '$(REALDRILLS)' ./drill/
 
 ## fuzz: each fuzz target for FUZZTIME, bounded, no panic allowed.
 fuzz:
@@ -72,6 +80,7 @@ e2e-controlplane:
 ## fail, not skip, when the control plane or Argo's build is missing.
 e2e: install e2e-controlplane e2e-argo
 	CANARYDRILL_E2E=1 $(GO) test -count=1 -timeout 30m ./internal/controlplane/... ./internal/argoref/... ./kubeletsim/... ./driver/... ./kubecli/... ./kindcluster/... ./test/e2e/... ./test/e2e/conformance/...
+	$(MAKE) e2e-drill
 
 ## e2e-argo: build Argo Rollouts' released controller from test/e2e/argo and copy its CRDs and
 ## install manifests beside it into the user cache (reused when there; cold about 4 CPU-minutes),
