@@ -22,19 +22,18 @@ const (
 // program that owns the process (the CLI), not for a library call: the settings are the whole
 // process's. GOGC and GOMEMLIMIT in the environment win over it.
 func TuneGC() (restore func()) {
-	percent, limit := -2, int64(-1) // -2: left alone; SetMemoryLimit(-1) only reads
+	var undo []func()
 	if os.Getenv("GOGC") == "" {
-		percent = debug.SetGCPercent(GCPercent)
+		old := debug.SetGCPercent(GCPercent)
+		undo = append(undo, func() { debug.SetGCPercent(old) })
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		limit = debug.SetMemoryLimit(MemoryLimit)
+		old := debug.SetMemoryLimit(MemoryLimit)
+		undo = append(undo, func() { debug.SetMemoryLimit(old) })
 	}
 	return func() {
-		if percent != -2 {
-			debug.SetGCPercent(percent)
-		}
-		if limit >= 0 {
-			debug.SetMemoryLimit(limit)
+		for _, f := range undo {
+			f()
 		}
 	}
 }
