@@ -14,21 +14,30 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
+	"github.com/canarydrill/canarydrill/internal/controlplane"
 	"github.com/canarydrill/canarydrill/internal/controlplane/cptest"
 	"github.com/canarydrill/canarydrill/kubeletsim"
 )
+
+// startAPI starts a control plane for t, with a clientset and a context that ends with t (at
+// most two minutes).
+func startAPI(t *testing.T) (*controlplane.ControlPlane, context.Context, kubernetes.Interface) {
+	t.Helper()
+	cp := cptest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	cs, err := kubernetes.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cp, ctx, cs
+}
 
 // TestKubeletOnRealAPI: a ReplicaSet's pods are bound, become Ready (the ReplicaSet counts them),
 // an OOM kill shows as a restart with reason OOMKilled, a crash loop keeps pods unready, and a
 // scale-down removes pods for good.
 func TestKubeletOnRealAPI(t *testing.T) {
-	cp := cptest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cs, err := kubernetes.NewForConfig(cp.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cp, ctx, cs := startAPI(t)
 	pods := &kubeletsim.Scripted{Startup: 300 * time.Millisecond, CrashLoopPeriod: time.Second}
 	k, err := kubeletsim.New(cp.Config, kubeletsim.Options{Behaviour: pods})
 	if err != nil {
@@ -122,13 +131,7 @@ func TestKubeletOnRealAPI(t *testing.T) {
 // Kubelet that lost the race for the Node's status used to stop with a conflict, leaving its
 // namespace's pods unbound until the Rollout's progress deadline.
 func TestKubeletsShareNode(t *testing.T) {
-	cp := cptest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cs, err := kubernetes.NewForConfig(cp.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cp, ctx, cs := startAPI(t)
 	const n = 8
 	// Each Kubelet's clock is a second apart, so that every registration changes the Node's
 	// heartbeat: identical status writes would not bump its resourceVersion and could not race.
